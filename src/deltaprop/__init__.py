@@ -1,0 +1,41 @@
+"""deltaprop: neural networks trained by backpropagation.
+
+The four equations (seed 000's numbering) and where they live:
+
+- BP1  δ^L = ∇_a C ⊙ σ'(z^L)               :meth:`deltaprop.costs.Cost.delta`
+- BP2  δ^l = ((W^{l+1})ᵀ δ^{l+1}) ⊙ σ'(z^l)  :func:`deltaprop.backprop.backprop`
+- BP3  ∂C/∂b^l = δ^l                        (same function)
+- BP4  ∂C/∂w^l_jk = a^{l−1}_k δ^l_j           (same function)
+"""
+
+from . import activations, costs, datasets
+from .backprop import ForwardPass, Gradients, backprop, backprop_per_example, forward
+from .gradcheck import GradientCheck, check_gradients
+from .network import Network
+from .optimizers import SGD, Optimizer
+from .serialize import load, save
+from .training import History, evaluate, fit
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Network",
+    "forward",
+    "backprop",
+    "backprop_per_example",
+    "ForwardPass",
+    "Gradients",
+    "fit",
+    "evaluate",
+    "History",
+    "SGD",
+    "Optimizer",
+    "check_gradients",
+    "GradientCheck",
+    "save",
+    "load",
+    "activations",
+    "costs",
+    "datasets",
+    "__version__",
+]

@@ -1,0 +1,207 @@
+"""Activation functions σ and their derivatives σ'.
+
+Symbols → names: z (``weighted_input``) → ``z``; a = σ(z) (``activation``) → ``a``;
+σ'(z) → :meth:`Activation.derivative`.
+
+Each activation keeps its derivative beside its forward rule. ``derivative`` takes the
+cached ``a = f(z)`` when the caller has it, so that σ'(z) = σ(z)(1 − σ(z)) costs one
+multiply instead of a second exponential. Every function is numerically stable: no overflow
+or invalid-value warnings for |z| up to 1e4 and beyond.
+
+Softmax is the one activation whose outputs are coupled (a_k depends on every z_j), so its
+derivative is a Jacobian rather than a vector; it serves as an output layer only, and BP1
+goes through :meth:`Activation.backward`, which is ``∇_a C ⊙ σ'(z)`` for every other one.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = [
+    "Activation",
+    "ACTIVATIONS",
+    "get_activation",
+    "sigmoid",
+    "tanh",
+    "relu",
+    "leaky_relu",
+    "softplus",
+    "identity",
+    "softmax",
+]
+
+
+class Activation:
+    """An activation function σ with its derivative.
+
+    Attributes
+    ----------
+    name : str
+        The registry name (``"sigmoid"``, ``"relu"``, ...).
+    elementwise : bool
+        True when a_j depends on z_j alone, so that σ'(z) is a vector and BP2's Hadamard
+        product applies. Only such activations may be used in hidden layers.
+    """
+
+    name: str = ""
+    elementwise: bool = True
+
+    def f(self, z: np.ndarray) -> np.ndarray:
+        """Return a = σ(z), element by element."""
+        raise NotImplementedError
+
+    def derivative(self, z: np.ndarray, a: np.ndarray | None = None) -> np.ndarray:
+        """Return σ'(z), element by element.
+
+        Parameters
+        ----------
+        z : ndarray
+            Weighted input.
+        a : ndarray, optional
+            ``f(z)``, when the caller already has it (the forward pass caches it).
+        """
+        raise NotImplementedError
+
+    def backward(self, z: np.ndarray, a: np.ndarray, grad_a: np.ndarray) -> np.ndarray:
+        """Return ∂C/∂z from ∂C/∂a: ``grad_a ⊙ σ'(z)``, the product in BP1 and BP2."""
+        return grad_a * self.derivative(z, a)
+
+    def __repr__(self) -> str:
+        return f"<activation {self.name}>"
+
+
+class Sigmoid(Activation):
+    """σ(z) = 1 / (1 + e^{−z}); σ'(z) = σ(z)(1 − σ(z))."""
+
+    name = "sigmoid"
+
+    def f(self, z: np.ndarray) -> np.ndarray:
+        # e^{-z} overflows to inf for z < -709 (float64); 1 / (1 + inf) = 0 is the right limit.
+        out = np.negative(z)
+        with np.errstate(over="ignore"):
+            np.exp(out, out=out)
+        out += 1.0
+        return np.reciprocal(out, out=out)
+
+    def derivative(self, z: np.ndarray, a: np.ndarray | None = None) -> np.ndarray:
+        a = self.f(z) if a is None else a
+        return a * (1.0 - a)
+
+
+class Tanh(Activation):
+    """tanh(z); tanh'(z) = 1 − tanh²(z)."""
+
+    name = "tanh"
+
+    def f(self, z: np.ndarray) -> np.ndarray:
+        return np.tanh(z)
+
+    def derivative(self, z: np.ndarray, a: np.ndarray | None = None) -> np.ndarray:
+        a = np.tanh(z) if a is None else a
+        return 1.0 - a * a
+
+
+class ReLU(Activation):
+    """max(0, z); derivative 1 for z > 0, else 0 (the sub-gradient 0 at z = 0)."""
+
+    name = "relu"
+
+    def f(self, z: np.ndarray) -> np.ndarray:
+        return np.maximum(z, 0.0)
+
+    def derivative(self, z: np.ndarray, a: np.ndarray | None = None) -> np.ndarray:
+        return (z > 0).astype(z.dtype)
+
+
+class LeakyReLU(Activation):
+    """z for z > 0, else αz (α = 0.01); derivative 1 or α."""
+
+    name = "leaky_relu"
+
+    def __init__(self, alpha: float = 0.01) -> None:
+        self.alpha = alpha
+
+    def f(self, z: np.ndarray) -> np.ndarray:
+        return np.where(z > 0, z, self.alpha * z)
+
+    def derivative(self, z: np.ndarray, a: np.ndarray | None = None) -> np.ndarray:
+        return np.where(z > 0, 1.0, self.alpha).astype(z.dtype)
+
+
+class Softplus(Activation):
+    """ln(1 + e^z), computed as logaddexp(0, z); its derivative is the sigmoid."""
+
+    name = "softplus"
+
+    def f(self, z: np.ndarray) -> np.ndarray:
+        return np.logaddexp(0.0, z).astype(z.dtype, copy=False)
+
+    def derivative(self, z: np.ndarray, a: np.ndarray | None = None) -> np.ndarray:
+        return sigmoid.f(z)
+
+
+class Identity(Activation):
+    """z itself; derivative 1 (a linear output for regression)."""
+
+    name = "identity"
+
+    def f(self, z: np.ndarray) -> np.ndarray:
+        return z
+
+    def derivative(self, z: np.ndarray, a: np.ndarray | None = None) -> np.ndarray:
+        return np.ones_like(z)
+
+
+class Softmax(Activation):
+    """a_k = e^{z_k} / Σ_j e^{z_j} over the last axis (shifted by max z: never overflows).
+
+    ∂a_k/∂z_j = a_k (1[j = k] − a_j) is a full Jacobian, so the seed's "∂a_k/∂z_j = 0 for
+    k ≠ j" step does not hold: BP1 uses :meth:`backward`, the Jacobian-vector product
+    ∂C/∂z = a ⊙ (∇_a C − ⟨∇_a C, a⟩).
+    """
+
+    name = "softmax"
+    elementwise = False
+
+    def f(self, z: np.ndarray) -> np.ndarray:
+        out = z - z.max(axis=-1, keepdims=True)
+        np.exp(out, out=out)
+        out /= out.sum(axis=-1, keepdims=True)
+        return out
+
+    def derivative(self, z: np.ndarray, a: np.ndarray | None = None) -> np.ndarray:
+        raise ValueError(
+            "softmax couples its outputs: σ'(z) is a Jacobian, not a vector; "
+            "use backward(z, a, grad_a)"
+        )
+
+    def backward(self, z: np.ndarray, a: np.ndarray, grad_a: np.ndarray) -> np.ndarray:
+        return a * (grad_a - (grad_a * a).sum(axis=-1, keepdims=True))
+
+
+sigmoid = Sigmoid()
+tanh = Tanh()
+relu = ReLU()
+leaky_relu = LeakyReLU()
+softplus = Softplus()
+identity = Identity()
+softmax = Softmax()
+
+ACTIVATIONS: dict[str, Activation] = {
+    act.name: act for act in (sigmoid, tanh, relu, leaky_relu, softplus, identity, softmax)
+}
+
+
+def get_activation(spec: str | Activation) -> Activation:
+    """Return the activation named ``spec`` (or ``spec`` itself if it is one).
+
+    Raises
+    ------
+    ValueError
+        If the name is not in :data:`ACTIVATIONS`.
+    """
+    if isinstance(spec, Activation):
+        return spec
+    if isinstance(spec, str) and spec in ACTIVATIONS:
+        return ACTIVATIONS[spec]
+    raise ValueError(f"activation {spec!r} is unknown; choose one of {', '.join(ACTIVATIONS)}")

@@ -1,0 +1,149 @@
+"""The forward pass and the four equations of backpropagation.
+
+Symbols → names (seed 000 / Nielsen; seed 002 / Ng in brackets):
+
+=====================  ==========================  ==========================================
+symbol                 name                        shape
+=====================  ==========================  ==========================================
+a^{l−1}  [a^(l)]       ``activations[i]``          (n, n_{l−1}); ``activations[0]`` is X
+W^l      [Θ^(l−1)]     ``net.weights[i]``          (n_l, n_{l−1}); w_jk joins k in l−1 to j in l
+b^l                    ``net.biases[i]``           (n_l,)
+z^l      [z^(l)]       ``weighted_inputs[i]``      (n, n_l)
+δ^l      [δ^(l)]       ``deltas[i]``               (n, n_l), ∂C_x/∂z^l for each example x
+=====================  ==========================  ==========================================
+
+Python index ``i`` counts weight layers from 0, so ``weights[i]`` is W^{i+2} in seed 000's
+numbering (layer 1 is the input) and Θ^(i+1) in seed 002's. Rows are examples, which turns
+the seeds' column-vector equations into row form: z^l = W^l a^{l−1} + b^l becomes
+``Z = A_prev @ W.T + b`` and (w^{l+1})ᵀ δ^{l+1} becomes ``delta @ W``.
+
+The cost C is the mean over the n examples, plus λ/(2n) Σ‖W‖² when ``l2`` = λ > 0, where n
+is ``n_total`` (the training-set size) or else the batch size.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, NamedTuple
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from .network import Network
+
+__all__ = ["ForwardPass", "Gradients", "forward", "backprop", "backprop_per_example"]
+
+
+class ForwardPass(NamedTuple):
+    """What the forward pass caches for the backward pass.
+
+    Attributes
+    ----------
+    weighted_inputs : list of ndarray
+        z^l for each layer with weights, shape (n, n_l).
+    activations : list of ndarray
+        a^l for every layer, the input X first: one more entry than ``weighted_inputs``.
+    """
+
+    weighted_inputs: list[np.ndarray]
+    activations: list[np.ndarray]
+
+
+@dataclass
+class Gradients:
+    """∂C/∂W^l, ∂C/∂b^l and δ^l from one backward pass.
+
+    Attributes
+    ----------
+    dW : list of ndarray
+        ∂C/∂W for each layer, the shape of ``net.weights[i]``.
+    db : list of ndarray
+        ∂C/∂b for each layer, the shape of ``net.biases[i]``.
+    deltas : list of ndarray
+        δ for each layer, shape (n, n_l): per example, not divided by n.
+    """
+
+    dW: list[np.ndarray]
+    db: list[np.ndarray]
+    deltas: list[np.ndarray]
+
+    def parameters(self) -> list[np.ndarray]:
+        """Return ``[dW[0], db[0], dW[1], db[1], ...]``, in ``Network.parameters()`` order."""
+        return [g for pair in zip(self.dW, self.db) for g in pair]
+
+
+def forward(net: Network, X: np.ndarray) -> ForwardPass:
+    """Feed ``X`` (n, n_0) forward, caching z^l and a^l for every layer."""
+    weighted_inputs, activations = [], [X]
+    for W, b, act in zip(net.weights, net.biases, net.activations):
+        z = activations[-1] @ W.T + b  # z^l = W^l a^{l−1} + b^l
+        weighted_inputs.append(z)
+        activations.append(act.f(z))  # a^l = σ(z^l)
+    return ForwardPass(weighted_inputs, activations)
+
+
+def backprop(
+    net: Network, X: np.ndarray, Y: np.ndarray, l2: float = 0.0, n_total: int | None = None
+) -> Gradients:
+    """One forward and one backward pass over a mini-batch: BP1–BP4, vectorised.
+
+    Parameters
+    ----------
+    net : Network
+    X : ndarray, shape (n, n_0)
+        Inputs, in the network's dtype.
+    Y : ndarray, shape (n, n_out)
+        Float targets (labels already one-hot).
+    l2 : float
+        λ, the L2 regularisation strength.
+    n_total : int, optional
+        The n of λ/(2n); the batch size when omitted.
+
+    Returns
+    -------
+    Gradients
+    """
+    zs, acts = forward(net, X)
+    n, depth = X.shape[0], len(net.weights)
+    n_reg = n_total or n
+    dW, db, deltas = [None] * depth, [None] * depth, [None] * depth
+    delta = net.cost_function.delta(zs[-1], acts[-1], Y, net.activations[-1])  # (BP1)
+    for i in reversed(range(depth)):
+        if i < depth - 1:
+            delta = (delta @ net.weights[i + 1]) * net.activations[i].derivative(zs[i], acts[i + 1])  # (BP2)
+        deltas[i] = delta
+        db[i] = delta.mean(axis=0)  # (BP3)
+        dW[i] = delta.T @ acts[i] / n  # (BP4)
+        if l2:
+            dW[i] += (l2 / n_reg) * net.weights[i]  # + ∂/∂W of λ/(2n) Σ w²
+    return Gradients(dW, db, deltas)
+
+
+def backprop_per_example(
+    net: Network, X: np.ndarray, Y: np.ndarray, l2: float = 0.0, n_total: int | None = None
+) -> Gradients:
+    """Seed 002's loop: one example at a time, accumulating Δ^(l) += δ^(l+1) (a^(l))ᵀ.
+
+    The column-vector form of the seeds, written out for reading and as a cross-check: it
+    equals :func:`backprop` to float round-off. Same parameters and result.
+    """
+    n, depth = X.shape[0], len(net.weights)
+    n_reg = n_total or n
+    Delta = [np.zeros_like(W) for W in net.weights]
+    Delta_b = [np.zeros_like(b) for b in net.biases]
+    deltas = [np.empty((n, b.size), dtype=b.dtype) for b in net.biases]
+    for x in range(n):
+        a, z = [X[x]], []  # a^(1) = x^(i)
+        for W, b, act in zip(net.weights, net.biases, net.activations):
+            z.append(W @ a[-1] + b)
+            a.append(act.f(z[-1]))
+        delta = net.cost_function.delta(z[-1], a[-1], Y[x], net.activations[-1])  # (BP1) δ^(L) = a^(L) − y
+        for i in reversed(range(depth)):
+            deltas[i][x] = delta
+            Delta_b[i] += delta  # (BP3)
+            Delta[i] += np.outer(delta, a[i])  # (BP4) Δ^(l) += δ^(l+1) (a^(l))ᵀ
+            if i > 0:
+                delta = (net.weights[i].T @ delta) * net.activations[i - 1].derivative(z[i - 1], a[i])  # (BP2)
+    dW = [D / n + (l2 / n_reg) * W for D, W in zip(Delta, net.weights)]
+    db = [D / n for D in Delta_b]
+    return Gradients(dW, db, deltas)

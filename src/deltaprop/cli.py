@@ -1,0 +1,195 @@
+"""The ``deltaprop`` command: argument parsing and reporting only, no maths.
+
+Every user mistake ends as one line on stderr (``deltaprop: error: ...``) and exit status 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+from typing import NoReturn
+
+__all__ = ["main"]
+
+
+class _Parser(argparse.ArgumentParser):
+    """An ArgumentParser whose errors are one line, without the usage block."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message}\n")
+
+
+def _sizes(text: str) -> list[int]:
+    try:
+        sizes = [int(part) for part in text.split(",")]
+    except ValueError:
+        sizes = []
+    if len(sizes) < 2 or min(sizes) < 1:
+        raise argparse.ArgumentTypeError(f"must be two or more comma-separated positive integers like 784,100,10; got {text!r}")
+    return sizes
+
+
+def _build_parser() -> _Parser:
+    from . import __version__
+
+    parser = _Parser(prog="deltaprop", description="Train, check and inspect neural networks trained by backpropagation.")
+    parser.add_argument("--version", action="version", version=f"deltaprop {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def network_options(p: argparse.ArgumentParser, activation: str, output: str, cost: str) -> None:
+        p.add_argument("--activation", default=activation, help=f"hidden-layer activation (default {activation})")
+        p.add_argument("--output", default=output, help=f"output activation (default {output})")
+        p.add_argument("--cost", default=cost, help=f"quadratic, cross_entropy or log_likelihood (default {cost})")
+        p.add_argument("--seed", type=int, default=0, help="seed of the initial weights and the shuffles (default 0)")
+
+    train = commands.add_parser("train", help="train a network on a data set and report its test accuracy")
+    train.add_argument("--dataset", default="digits", help="data set name (default digits)")
+    train.add_argument("--sizes", type=_sizes, help="layer widths, e.g. 64,100,10 (default: input,100,classes)")
+    network_options(train, "sigmoid", "softmax", "log_likelihood")
+    train.add_argument("--init", default="default", help="default, xavier or he (default default)")
+    train.add_argument("--dtype", default="float32", help="float32 or float64 (default float32)")
+    train.add_argument("--epochs", type=int, default=30, help="passes over the training set (default 30)")
+    train.add_argument("--batch-size", type=int, default=10, help="examples per step (default 10)")
+    train.add_argument("--optimizer", default="sgd", choices=["sgd"], help="optimizer (default sgd)")
+    train.add_argument("--lr", type=float, default=0.5, help="learning rate η (default 0.5)")
+    train.add_argument("--l2", type=float, default=0.0, help="L2 strength λ of λ/(2n)Σw² (default 0)")
+    train.add_argument("--out", type=Path, help="save the trained model here (.npz)")
+    train.add_argument("--metrics", type=Path, help="write test accuracy, timings and history here (JSON)")
+    train.add_argument("--quiet", action="store_true", help="no per-epoch progress")
+
+    evaluate = commands.add_parser("evaluate", help="report a saved model's accuracy and cost on a data set's test split")
+    evaluate.add_argument("model", type=Path)
+    evaluate.add_argument("--dataset", default="digits", help="data set name (default digits)")
+
+    predict = commands.add_parser("predict", help="print a saved model's prediction for each row of a .npy or .csv file")
+    predict.add_argument("model", type=Path)
+    predict.add_argument("input", type=Path, help=".npy array or .csv of numbers, one example per row")
+
+    gradcheck = commands.add_parser("gradcheck", help="compare backprop's gradients with central differences")
+    gradcheck.add_argument("--sizes", type=_sizes, default=[4, 5, 3], help="layer widths (default 4,5,3)")
+    network_options(gradcheck, "sigmoid", "sigmoid", "cross_entropy")
+    gradcheck.add_argument("--l2", type=float, default=0.0, help="L2 strength λ (default 0)")
+    gradcheck.add_argument("--examples", type=int, default=10, help="random examples in the batch (default 10)")
+    gradcheck.add_argument("--eps", type=float, default=1e-6, help="central-difference step (default 1e-6)")
+    gradcheck.add_argument("--directions", type=int, help="check this many random directions per array, not every entry")
+    gradcheck.add_argument("--tol", type=float, default=1e-7, help="largest relative error that passes (default 1e-7)")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command line ``argv`` (default ``sys.argv[1:]``); return the exit status."""
+    args = _build_parser().parse_args(argv)
+    try:
+        return {"train": _train, "evaluate": _evaluate, "predict": _predict, "gradcheck": _gradcheck}[args.command](args)
+    except (ValueError, TypeError, OSError) as e:
+        print(f"deltaprop: error: {e}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("deltaprop: interrupted", file=sys.stderr)
+        return 130
+
+
+def _train(args: argparse.Namespace) -> int:
+    import deltaprop as dp
+
+    (X_train, y_train), (X_test, y_test) = dp.datasets.load(args.dataset)
+    n_classes = int(y_train.max()) + 1
+    sizes = args.sizes or [X_train.shape[1], 100, n_classes]
+    if sizes[0] != X_train.shape[1] or sizes[-1] != n_classes:
+        raise ValueError(
+            f"--sizes {','.join(map(str, sizes))} does not fit {args.dataset}: it has {X_train.shape[1]} inputs and {n_classes} classes"
+        )
+    net = dp.Network(
+        sizes, activation=args.activation, output=args.output, cost=args.cost, init=args.init, seed=args.seed, dtype=args.dtype
+    )
+    start = time.perf_counter()
+    history = dp.fit(
+        net, X_train, y_train, epochs=args.epochs, batch_size=args.batch_size, optimizer=dp.SGD(lr=args.lr),
+        l2=args.l2, seed=args.seed, progress=not args.quiet,
+    )
+    seconds = time.perf_counter() - start
+    test_accuracy, test_cost = net.accuracy(X_test, y_test), net.cost(X_test, y_test)
+    print(f"test accuracy: {test_accuracy:.4f} ({len(X_test)} examples of {args.dataset}, {args.epochs} epochs, {seconds:.1f}s)")
+    if args.out:
+        print(f"model saved to {dp.save(net, args.out)}")
+    if args.metrics:
+        metrics = {
+            "test_accuracy": test_accuracy,
+            "test_cost": test_cost,
+            "train_seconds": seconds,
+            "epochs": args.epochs,
+            "dataset": args.dataset,
+            "sizes": net.sizes,
+            "activations": [a.name for a in net.activations],
+            "cost": net.cost_function.name,
+            "optimizer": {"name": args.optimizer, "lr": args.lr},
+            "batch_size": args.batch_size,
+            "l2": args.l2,
+            "seed": args.seed,
+            "history": history.to_dict(),
+        }
+        _write_atomic(args.metrics, json.dumps(metrics, indent=2))
+    return 0
+
+
+def _evaluate(args: argparse.Namespace) -> int:
+    import deltaprop as dp
+
+    net = dp.load(args.model)
+    _, (X_test, y_test) = dp.datasets.load(args.dataset)
+    if X_test.shape[1] != net.sizes[0]:
+        raise ValueError(f"{args.model} takes {net.sizes[0]} inputs but {args.dataset} has {X_test.shape[1]}")
+    print(f"accuracy: {net.accuracy(X_test, y_test):.4f}")
+    print(f"cost: {net.cost(X_test, y_test):.6f}")
+    print(f"examples: {len(X_test)}")
+    return 0
+
+
+def _predict(args: argparse.Namespace) -> int:
+    import numpy as np
+
+    import deltaprop as dp
+
+    net = dp.load(args.model)
+    if not args.input.is_file():
+        raise FileNotFoundError(f"{args.input}: no such input file")
+    if args.input.suffix == ".npy":
+        X = np.load(args.input, allow_pickle=False)
+    elif args.input.suffix in (".csv", ".txt"):
+        X = np.loadtxt(args.input, delimiter=",", ndmin=2)
+    else:
+        raise ValueError(f"{args.input}: input must be a .npy or .csv file")
+    for row in net.predict(X):
+        print(row if np.ndim(row) == 0 else " ".join(f"{v:.6g}" for v in row))
+    return 0
+
+
+def _gradcheck(args: argparse.Namespace) -> int:
+    import numpy as np
+
+    import deltaprop as dp
+
+    if args.examples < 1:
+        raise ValueError(f"--examples must be a positive integer; got {args.examples}")
+    net = dp.Network(args.sizes, activation=args.activation, output=args.output, cost=args.cost, seed=args.seed, dtype="float64")
+    rng = np.random.default_rng(args.seed)
+    X = rng.standard_normal((args.examples, args.sizes[0]))
+    if net.is_classifier:
+        y = rng.integers(0, max(args.sizes[-1], 2), args.examples)
+    else:
+        y = rng.standard_normal((args.examples, args.sizes[-1]))
+    report = dp.check_gradients(net, X, y, l2=args.l2, eps=args.eps, directions=args.directions)
+    print(report)
+    verdict = "passed" if report.passed(args.tol) else "FAILED"
+    print(f"{verdict}: largest relative error {report.max_rel_error:.3e} (tolerance {args.tol:g})")
+    return 0 if report.passed(args.tol) else 1
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` through a temporary file and a rename."""
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(text + "\n", encoding="utf-8")
+    tmp.replace(path)

@@ -1,0 +1,135 @@
+"""Cost functions C and the output error δ^L they produce (BP1).
+
+Symbols → names: a^L (the output ``activation``) → ``a``; y (target) → ``y``, a float array
+of shape (n, n_out) (labels are turned into one-hot rows before they get here);
+∇_a C → :meth:`Cost.grad_a`; δ^L → :meth:`Cost.delta`.
+
+Every cost is the mean over the n examples of a per-example cost C_x (Ng's 1/m, Nielsen's
+1/n). ``grad_a`` and ``delta`` are per example (∂C_x/∂a, ∂C_x/∂z^L): the 1/n is applied once,
+in BP3/BP4. Logarithms see outputs clipped into the open interval (0, 1), so a saturated
+output gives a large finite cost, never log(0).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .activations import Activation
+
+__all__ = ["Cost", "COSTS", "get_cost", "quadratic", "cross_entropy", "log_likelihood"]
+
+
+def _open_unit(a: np.ndarray) -> np.ndarray:
+    """Clip ``a`` into (0, 1): the smallest positive float up to the largest below 1."""
+    info = np.finfo(a.dtype)
+    return np.clip(a, info.tiny, 1 - info.epsneg)
+
+
+class Cost:
+    """A cost function C(a, y) with its gradient and the BP1 output error.
+
+    Attributes
+    ----------
+    name : str
+        The registry name.
+    matched : str
+        The output activation for which δ^L = a − y exactly (the short cut).
+    """
+
+    name: str = ""
+    matched: str = ""
+
+    def per_example(self, a: np.ndarray, y: np.ndarray) -> np.ndarray:
+        """Return C_x for each example (summed over the last axis)."""
+        raise NotImplementedError
+
+    def value(self, a: np.ndarray, y: np.ndarray) -> np.floating:
+        """Return C = (1/n) Σ_x C_x, the mean over the examples (rows), in ``a``'s dtype."""
+        return np.mean(self.per_example(a, y))
+
+    def grad_a(self, a: np.ndarray, y: np.ndarray) -> np.ndarray:
+        """Return ∇_a C_x for each example, shape of ``a``."""
+        raise NotImplementedError
+
+    def delta(self, z: np.ndarray, a: np.ndarray, y: np.ndarray, activation: Activation) -> np.ndarray:
+        """Return the output error δ^L = ∂C_x/∂z^L for each example (BP1).
+
+        For the matched pair the product ∇_a C ⊙ σ'(z^L) simplifies exactly to a − y
+        (seed 002's δ^(3) = a^(3) − y); every other pairing takes the general form.
+        """
+        if activation.name == self.matched:
+            return a - y
+        return activation.backward(z, a, self.grad_a(a, y))
+
+    def __repr__(self) -> str:
+        return f"<cost {self.name}>"
+
+
+class Quadratic(Cost):
+    """C_x = ½‖a − y‖²; ∇_a C_x = a − y. Matched with the identity output."""
+
+    name = "quadratic"
+    matched = "identity"
+
+    def per_example(self, a: np.ndarray, y: np.ndarray) -> np.ndarray:
+        diff = a - y
+        return 0.5 * np.einsum("...k,...k->...", diff, diff)
+
+    def grad_a(self, a: np.ndarray, y: np.ndarray) -> np.ndarray:
+        return a - y
+
+
+class CrossEntropy(Cost):
+    """C_x = −Σ_k [y_k ln a_k + (1 − y_k) ln(1 − a_k)] (Ng's J); matched with sigmoid.
+
+    ∇_a C_x = (a − y) / (a (1 − a)), so with σ'(z) = a(1 − a) the product is a − y.
+    """
+
+    name = "cross_entropy"
+    matched = "sigmoid"
+
+    def per_example(self, a: np.ndarray, y: np.ndarray) -> np.ndarray:
+        a = _open_unit(a)
+        return -np.sum(y * np.log(a) + (1 - y) * np.log1p(-a), axis=-1)
+
+    def grad_a(self, a: np.ndarray, y: np.ndarray) -> np.ndarray:
+        a = _open_unit(a)
+        return (a - y) / (a * (1 - a))
+
+
+class LogLikelihood(Cost):
+    """C_x = −Σ_k y_k ln a_k (−ln a_y for a label y); matched with softmax.
+
+    ∇_a C_x = −y / a; through the softmax Jacobian this becomes a − y (when Σ_k y_k = 1).
+    """
+
+    name = "log_likelihood"
+    matched = "softmax"
+
+    def per_example(self, a: np.ndarray, y: np.ndarray) -> np.ndarray:
+        return -np.sum(y * np.log(_open_unit(a)), axis=-1)
+
+    def grad_a(self, a: np.ndarray, y: np.ndarray) -> np.ndarray:
+        return -y / _open_unit(a)
+
+
+quadratic = Quadratic()
+cross_entropy = CrossEntropy()
+log_likelihood = LogLikelihood()
+
+COSTS: dict[str, Cost] = {c.name: c for c in (quadratic, cross_entropy, log_likelihood)}
+
+
+def get_cost(spec: str | Cost) -> Cost:
+    """Return the cost named ``spec`` (or ``spec`` itself if it is one).
+
+    Raises
+    ------
+    ValueError
+        If the name is not in :data:`COSTS`.
+    """
+    if isinstance(spec, Cost):
+        return spec
+    if isinstance(spec, str) and spec in COSTS:
+        return COSTS[spec]
+    raise ValueError(f"cost {spec!r} is unknown; choose one of {', '.join(COSTS)}")

@@ -1,0 +1,155 @@
+"""Gradient checking: backprop's ∂C/∂W and ∂C/∂b against central differences.
+
+For a parameter p, the numerical derivative is (C(p + ε) − C(p − ε)) / 2ε. The analytic
+gradient is :func:`deltaprop.backprop.backprop` in float64. The cost differences are
+evaluated in ``np.longdouble`` (80-bit extended precision on x86-64, quad on aarch64; plain
+float64 where the platform has nothing wider): in float64, cancellation in C(p + ε) − C(p − ε)
+leaves an error of about 1e-10, which is 1e-6 relative to a small gradient and would hide
+real errors of that size.
+
+The relative error of an array is max|analytic − numerical| / max(max|analytic|,
+max|numerical|, floor): the worst entry measured against the array's largest gradient, so an
+entry that is exactly zero does not divide by zero. ``floor`` = 1e-10 · max(1, |C|) treats
+gradients below the noise of the finite difference as zero.
+
+For large networks, ``directions=k`` checks k random unit directions v per array instead of
+every entry: (C(p + εv) − C(p − εv)) / 2ε against ⟨∇C, v⟩, relative to ‖∇C‖.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .backprop import backprop
+from .network import Network, _regularisation
+
+__all__ = ["check_gradients", "GradientCheck", "ParameterCheck"]
+
+#: Networks with more parameters than this are checked along random directions by default.
+FULL_CHECK_LIMIT = 5000
+
+
+@dataclass(frozen=True)
+class ParameterCheck:
+    """The comparison for one parameter array (``W0``, ``b0``, ...)."""
+
+    name: str
+    shape: tuple[int, ...]
+    checked: int
+    max_abs_error: float
+    rel_error: float
+
+
+@dataclass(frozen=True)
+class GradientCheck:
+    """The result of :func:`check_gradients`: one :class:`ParameterCheck` per array."""
+
+    parameters: list[ParameterCheck]
+    cost: float
+    eps: float
+    mode: str
+
+    @property
+    def max_rel_error(self) -> float:
+        """The largest relative error over all arrays."""
+        return max(p.rel_error for p in self.parameters)
+
+    def passed(self, tol: float = 1e-7) -> bool:
+        """True when every array's relative error is below ``tol``."""
+        return self.max_rel_error < tol
+
+    def __str__(self) -> str:
+        lines = [f"gradient check ({self.mode}, eps={self.eps:g}), cost {self.cost:.6g}"]
+        lines.append(f"{'parameter':<10} {'shape':<12} {'checked':>8} {'max abs error':>14} {'rel error':>10}")
+        for p in self.parameters:
+            shape = "×".join(map(str, p.shape))
+            lines.append(f"{p.name:<10} {shape:<12} {p.checked:>8} {p.max_abs_error:>14.3e} {p.rel_error:>10.3e}")
+        return "\n".join(lines)
+
+
+def check_gradients(
+    net: Network,
+    X: object,
+    y: object,
+    l2: float = 0.0,
+    n_total: int | None = None,
+    eps: float = 1e-6,
+    directions: int | None = None,
+    seed: int = 0,
+) -> GradientCheck:
+    """Compare backprop's gradients with central differences of the (regularised) cost.
+
+    Parameters
+    ----------
+    net : Network
+        Left unchanged; the check works on copies.
+    X, y : array_like
+        A batch of inputs and its labels or targets.
+    l2, n_total : float, int
+        The regularisation of the cost, as in :meth:`Network.cost`.
+    eps : float
+        The step ε of the central difference.
+    directions : int, optional
+        Check this many random directions per array instead of every entry. By default
+        every entry is checked when the network has at most 5000 parameters, 8 directions
+        per array otherwise.
+    seed : int
+        Seed of the random directions.
+
+    Returns
+    -------
+    GradientCheck
+    """
+    if not isinstance(eps, (int, float)) or not 0 < eps < 1:
+        raise ValueError(f"eps must be a number in (0, 1); got {eps!r}")
+    if directions is not None and (not isinstance(directions, int) or directions < 1):
+        raise ValueError(f"directions must be a positive integer; got {directions!r}")
+    net64, wide = net.copy(np.float64), net.copy(np.longdouble)
+    X64 = net64.inputs(X)
+    Y64 = net64.targets(y, len(X64))
+    l2, n_reg = _regularisation(l2, n_total, len(X64))
+    analytic = backprop(net64, X64, Y64, l2, n_reg).parameters()
+    Xw, Yw = X64.astype(np.longdouble), Y64.astype(np.longdouble)
+
+    def cost() -> np.floating:
+        return wide.regularised_cost(Xw, Yw, l2, n_reg)
+
+    base = float(cost())
+    floor = 1e-10 * max(1.0, abs(base))
+    if directions is None and sum(p.size for p in analytic) > FULL_CHECK_LIMIT:
+        directions = 8
+    rng = np.random.default_rng(seed)
+    names = [f"{kind}{i}" for i in range(len(net.weights)) for kind in ("W", "b")]
+    rows = []
+    for name, P, G in zip(names, wide.parameters(), analytic):
+        if directions is None:
+            numerical = np.empty(P.shape)
+            for index in np.ndindex(P.shape):
+                original = P[index]
+                P[index] = original + eps
+                c_plus = cost()
+                P[index] = original - eps
+                c_minus = cost()
+                P[index] = original
+                numerical[index] = (c_plus - c_minus) / (2 * eps)
+            error = np.abs(G - numerical)
+            scale = max(np.abs(G).max(), np.abs(numerical).max(), floor)
+            rows.append(ParameterCheck(name, P.shape, P.size, float(error.max()), float(error.max() / scale)))
+        else:
+            original = P.copy()
+            errors = []
+            for _ in range(directions):
+                v = rng.standard_normal(P.shape)
+                v /= np.linalg.norm(v)
+                P[...] = original + eps * v
+                c_plus = cost()
+                P[...] = original - eps * v
+                c_minus = cost()
+                errors.append(abs(float((c_plus - c_minus) / (2 * eps)) - float(np.sum(G * v))))
+            P[...] = original
+            scale = max(float(np.linalg.norm(G)), floor)
+            rows.append(ParameterCheck(name, P.shape, directions, max(errors), max(errors) / scale))
+    mode = "every entry" if directions is None else f"{directions} random directions per array"
+    return GradientCheck(rows, base, eps, mode)

@@ -1,0 +1,342 @@
+"""A fully connected network: its parameters, its predictions and its cost.
+
+Symbols → names: the layer widths n_0 … n_L → ``sizes``; W^l → ``weights[i]`` (shape
+(n_l, n_{l−1})); b^l → ``biases[i]`` (shape (n_l,)); σ of each layer → ``activations[i]``;
+C → ``cost_function``; λ → ``l2``. ``weights[i]`` is W^{i+2} in seed 000's numbering and
+Θ^(i+1) in seed 002's (see :mod:`deltaprop.backprop`).
+
+Labels ``y`` of shape (n,) or float targets of shape (n, n_out) are accepted everywhere; the
+network turns labels into one-hot target rows itself (:meth:`Network.targets`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from .activations import Activation, get_activation
+from .backprop import Gradients, backprop, backprop_per_example, forward
+from .costs import Cost, get_cost
+
+__all__ = ["Network", "INITIALIZERS"]
+
+
+def _init_default(rng: np.random.Generator, n_in: int, n_out: int) -> tuple[np.ndarray, np.ndarray]:
+    """Nielsen's default: w ~ N(0, 1/n_in), b ~ N(0, 1)."""
+    return rng.normal(0.0, 1.0 / np.sqrt(n_in), (n_out, n_in)), rng.normal(0.0, 1.0, n_out)
+
+
+def _init_xavier(rng: np.random.Generator, n_in: int, n_out: int) -> tuple[np.ndarray, np.ndarray]:
+    """Glorot & Bengio: w ~ U(±√(6 / (n_in + n_out))), b = 0."""
+    limit = np.sqrt(6.0 / (n_in + n_out))
+    return rng.uniform(-limit, limit, (n_out, n_in)), np.zeros(n_out)
+
+
+def _init_he(rng: np.random.Generator, n_in: int, n_out: int) -> tuple[np.ndarray, np.ndarray]:
+    """He et al. (for ReLU): w ~ N(0, 2/n_in), b = 0."""
+    return rng.normal(0.0, np.sqrt(2.0 / n_in), (n_out, n_in)), np.zeros(n_out)
+
+
+INITIALIZERS = {"default": _init_default, "xavier": _init_xavier, "glorot": _init_xavier, "he": _init_he}
+
+_CLASSIFIER_OUTPUTS = ("sigmoid", "softmax")
+
+
+def _positive_int(name: str, value: object) -> int:
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)) or value < 1:
+        raise ValueError(f"{name} must be a positive integer; got {value!r}")
+    return int(value)
+
+
+def _first_bad(mask: np.ndarray) -> str:
+    """Describe where the first True of a boolean array is: 'row 3, column 5'."""
+    index = np.unravel_index(int(np.argmax(mask)), mask.shape)
+    return ", ".join(f"{axis} {i}" for axis, i in zip(("row", "column"), index))
+
+
+class Network:
+    """A fully connected feed-forward network trained by backpropagation.
+
+    Parameters
+    ----------
+    sizes : sequence of int
+        Layer widths, input first: ``[784, 100, 10]``.
+    activation : str, Activation or sequence of them
+        σ of the hidden layers: one for all, or one per hidden layer.
+    output : str or Activation
+        σ of the output layer.
+    cost : str or Cost
+        ``"quadratic"``, ``"cross_entropy"`` or ``"log_likelihood"``.
+    init : {"default", "xavier", "glorot", "he"}
+        How weights and biases are drawn.
+    seed : int, Generator or None
+        Source of the initial weights; the same seed gives the same weights, bit for bit.
+    dtype : dtype or str
+        ``float32`` (default) or ``float64``.
+
+    Attributes
+    ----------
+    sizes : list of int
+    weights, biases : list of ndarray
+        W^l of shape (n_l, n_{l−1}) and b^l of shape (n_l,): plain arrays, free to read and
+        assign (assigned arrays must keep their shape and the network's dtype).
+    activations : list of Activation
+        σ of each layer with weights, the output's last.
+    cost_function : Cost
+    dtype : numpy.dtype
+    """
+
+    def __init__(
+        self,
+        sizes: Sequence[int],
+        activation: str | Activation | Sequence[str | Activation] = "sigmoid",
+        output: str | Activation = "sigmoid",
+        cost: str | Cost = "cross_entropy",
+        init: str = "default",
+        seed: int | np.random.Generator | None = 0,
+        dtype: str | np.dtype | type = "float32",
+    ) -> None:
+        if isinstance(sizes, (str, bytes)) or not isinstance(sizes, Sequence) or len(sizes) < 2:
+            raise ValueError(
+                f"sizes must list at least an input and an output width, e.g. [784, 100, 10]; got {sizes!r}"
+            )
+        self.sizes = [_positive_int(f"sizes[{i}]", s) for i, s in enumerate(sizes)]
+        n_hidden = len(self.sizes) - 2
+        if isinstance(activation, (str, Activation)):
+            activation = [activation] * n_hidden
+        elif len(activation) != n_hidden:
+            raise ValueError(
+                f"activation lists {len(activation)} functions but sizes {self.sizes} has {n_hidden} hidden layers"
+            )
+        hidden = [get_activation(a) for a in activation]
+        for act in hidden:
+            if not act.elementwise:
+                raise ValueError(
+                    f"activation {act.name!r} couples its outputs and can only be the output layer's"
+                )
+        self.activations = hidden + [get_activation(output)]
+        if self.activations[-1].name == "softmax" and self.sizes[-1] == 1:
+            raise ValueError("output 'softmax' over a single unit is constantly 1; use 'sigmoid' for one output")
+        self.cost_function = get_cost(cost)
+        try:
+            self.dtype = np.dtype(dtype)
+        except TypeError:
+            raise ValueError(f"dtype {dtype!r} is not a NumPy dtype; use float32 or float64") from None
+        if self.dtype not in (np.float32, np.float64):
+            raise ValueError(f"dtype {self.dtype.name!r} is not supported; use float32 or float64")
+        if init not in INITIALIZERS:
+            raise ValueError(f"init {init!r} is unknown; choose one of {', '.join(INITIALIZERS)}")
+        rng = np.random.default_rng(seed)
+        self.weights: list[np.ndarray] = []
+        self.biases: list[np.ndarray] = []
+        for n_in, n_out in zip(self.sizes[:-1], self.sizes[1:]):
+            W, b = INITIALIZERS[init](rng, n_in, n_out)
+            self.weights.append(W.astype(self.dtype))
+            self.biases.append(b.astype(self.dtype))
+
+    def __repr__(self) -> str:
+        acts = ", ".join(a.name for a in self.activations)
+        return f"Network(sizes={self.sizes}, activations=[{acts}], cost={self.cost_function.name!r}, dtype={self.dtype.name})"
+
+    # ------------------------------------------------------------------ parameters
+    def parameters(self) -> list[np.ndarray]:
+        """Return ``[W0, b0, W1, b1, ...]``: the arrays themselves, for in-place updates."""
+        self.check_parameters()
+        return [p for pair in zip(self.weights, self.biases) for p in pair]
+
+    def check_parameters(self) -> None:
+        """Raise ``ValueError`` if an assigned weight or bias has the wrong shape or dtype."""
+        depth = len(self.sizes) - 1
+        if len(self.weights) != depth or len(self.biases) != depth:
+            raise ValueError(
+                f"the network has {depth} weight layers but {len(self.weights)} weights and {len(self.biases)} biases"
+            )
+        for i, (W, b) in enumerate(zip(self.weights, self.biases)):
+            for name, array, shape in (
+                (f"weights[{i}]", W, (self.sizes[i + 1], self.sizes[i])),
+                (f"biases[{i}]", b, (self.sizes[i + 1],)),
+            ):
+                if not isinstance(array, np.ndarray) or array.shape != shape or array.dtype != self.dtype:
+                    got = f"{array.shape} {array.dtype}" if isinstance(array, np.ndarray) else type(array).__name__
+                    raise ValueError(
+                        f"{name} must be a {self.dtype.name} array of shape {shape} for sizes {self.sizes}; got {got}"
+                    )
+
+    def copy(self, dtype: str | np.dtype | type | None = None) -> Network:
+        """Return an independent copy, its parameters converted to ``dtype`` if given.
+
+        Any float dtype is accepted here (gradient checking copies to ``np.longdouble``).
+        """
+        clone = object.__new__(Network)
+        clone.sizes = list(self.sizes)
+        clone.activations = list(self.activations)
+        clone.cost_function = self.cost_function
+        clone.dtype = self.dtype if dtype is None else np.dtype(dtype)
+        clone.weights = [W.astype(clone.dtype) for W in self.weights]
+        clone.biases = [b.astype(clone.dtype) for b in self.biases]
+        return clone
+
+    # ------------------------------------------------------------------ inputs
+    @property
+    def is_classifier(self) -> bool:
+        """True when the output activation is sigmoid or softmax (outputs are probabilities)."""
+        return self.activations[-1].name in _CLASSIFIER_OUTPUTS
+
+    def inputs(self, X: object) -> np.ndarray:
+        """Return ``X`` as a finite array of shape (n, n_0) in the network's dtype, or raise."""
+        try:
+            X = np.asarray(X, dtype=self.dtype)
+        except (TypeError, ValueError):
+            raise ValueError(f"X must be a numeric array of shape (n, {self.sizes[0]})") from None
+        if X.ndim != 2 or X.shape[1] != self.sizes[0]:
+            hint = "; for one example use X.reshape(1, -1)" if X.ndim == 1 else ""
+            raise ValueError(f"X must have shape (n, {self.sizes[0]}); got shape {X.shape}{hint}")
+        if X.shape[0] == 0:
+            raise ValueError("X has no rows")
+        bad = ~np.isfinite(X)
+        if bad.any():
+            raise ValueError(f"X contains NaN or inf (first at {_first_bad(bad)})")
+        return X
+
+    def targets(self, y: object, n: int) -> np.ndarray:
+        """Return float targets of shape (n, n_out) for labels (n,) or targets (n, n_out).
+
+        Integer labels become one-hot rows (for one output: the 0/1 label itself). A 1-D
+        float ``y`` is a label vector when its values are whole numbers and the network has
+        several outputs, or the single output's targets when it has one.
+
+        Raises
+        ------
+        ValueError
+            On a length or shape mismatch, NaN/inf, labels out of range, or targets outside
+            what the cost accepts ([0, 1] for the cross-entropy costs; rows summing to 1 for
+            the log-likelihood).
+        """
+        n_out = self.sizes[-1]
+        y = np.asarray(y)
+        if y.dtype.kind not in "biuf":
+            raise ValueError(f"y must hold numbers; got dtype {y.dtype}")
+        if y.ndim not in (1, 2) or len(y) != n:
+            raise ValueError(f"y must have shape ({n},) or ({n}, {n_out}) to match X's {n} rows; got shape {y.shape}")
+        if y.dtype.kind == "f" and not np.isfinite(y).all():
+            raise ValueError(f"y contains NaN or inf (first at {_first_bad(~np.isfinite(y))})")
+        if y.ndim == 1 and n_out == 1:
+            Y = y.reshape(n, 1).astype(self.dtype)
+            if y.dtype.kind != "f" and ((y < 0) | (y > 1)).any():
+                raise ValueError(f"y holds label {y[(y < 0) | (y > 1)][0]}; a network with one output takes labels 0 and 1")
+        elif y.ndim == 1:
+            if y.dtype.kind == "f" and (y != np.round(y)).any():
+                raise ValueError(
+                    f"y of shape ({n},) must hold integer class labels; got {y[y != np.round(y)][0]!r}"
+                    f" (float targets need shape ({n}, {n_out}))"
+                )
+            out_of_range = (y < 0) | (y >= n_out)
+            if out_of_range.any():
+                raise ValueError(
+                    f"y holds label {y[out_of_range][0]!r} at index {int(np.argmax(out_of_range))}; "
+                    f"labels must be integers in [0, {n_out}) for {n_out} outputs"
+                )
+            Y = np.zeros((n, n_out), dtype=self.dtype)
+            Y[np.arange(n), y.astype(np.intp)] = 1
+        else:
+            if y.shape[1] != n_out:
+                raise ValueError(f"y must have shape ({n},) or ({n}, {n_out}); got shape {y.shape}")
+            Y = y.astype(self.dtype)
+        cost = self.cost_function.name
+        if cost in ("cross_entropy", "log_likelihood") and ((Y < 0) | (Y > 1)).any():
+            raise ValueError(f"the {cost} cost needs targets in [0, 1]; y has {Y[(Y < 0) | (Y > 1)][0]!r}")
+        if cost == "log_likelihood":
+            sums = Y.sum(axis=1, dtype=np.float64)
+            off = np.abs(sums - 1) > 1e-4
+            if off.any():
+                row = int(np.argmax(off))
+                raise ValueError(
+                    f"the log_likelihood cost needs each target row to sum to 1; row {row} sums to {sums[row]:.6g}"
+                )
+        return Y
+
+    # ------------------------------------------------------------------ outputs
+    def predict_proba(self, X: object) -> np.ndarray:
+        """Return the output activations a^L, shape (n, n_out)."""
+        self.check_parameters()
+        return forward(self, self.inputs(X)).activations[-1]
+
+    def predict(self, X: object) -> np.ndarray:
+        """Return class labels (argmax of a^L; a^L ≥ ½ for one output) for a classifier,
+        and the outputs a^L themselves for any other output activation (regression)."""
+        a = self.predict_proba(X)
+        if not self.is_classifier:
+            return a
+        if a.shape[1] == 1:
+            return (a[:, 0] >= 0.5).astype(np.intp)
+        return a.argmax(axis=1)
+
+    def accuracy(self, X: object, y: object) -> float:
+        """Return the fraction of examples whose predicted class is the true one.
+
+        ``y`` may be labels or target rows (whose argmax, or ≥ ½ for one output, is the class).
+        """
+        if not self.is_classifier:
+            raise ValueError(
+                f"accuracy needs a classifier (sigmoid or softmax output); this network's output is {self.activations[-1].name}"
+            )
+        X = self.inputs(X)
+        Y = self.targets(y, len(X))
+        truth = (Y[:, 0] >= 0.5).astype(np.intp) if Y.shape[1] == 1 else Y.argmax(axis=1)
+        return float(np.mean(self.predict(X) == truth))
+
+    def cost(self, X: object, y: object, l2: float = 0.0, n_total: int | None = None) -> float:
+        """Return C = (1/n) Σ_x C_x + λ/(2n) Σ‖W‖² (weights only, never biases).
+
+        Parameters
+        ----------
+        X, y : array_like
+            Inputs (n, n_0) and labels (n,) or targets (n, n_out).
+        l2 : float
+            λ ≥ 0.
+        n_total : int, optional
+            The n of the regularisation term (the training-set size); ``len(X)`` if omitted.
+        """
+        self.check_parameters()
+        X = self.inputs(X)
+        Y = self.targets(y, len(X))
+        return float(self.regularised_cost(X, Y, *_regularisation(l2, n_total, len(X))))
+
+    def regularised_cost(self, X: np.ndarray, Y: np.ndarray, l2: float, n_reg: int) -> np.floating:
+        """C for validated inputs and targets, as a scalar of the network's dtype.
+
+        The unchecked core of :meth:`cost`: gradient checking evaluates it in extended
+        precision, where a Python float would round the difference it measures away.
+        """
+        return self.cost_function.value(forward(self, X).activations[-1], Y) + self.l2_penalty(l2, n_reg)
+
+    def l2_penalty(self, l2: float, n_reg: int) -> np.floating | float:
+        """Return λ/(2n) Σ‖W‖², summed over the weights only (never the biases)."""
+        return l2 / (2 * n_reg) * sum(np.sum(W * W) for W in self.weights) if l2 else 0.0
+
+    def gradients(
+        self, X: object, y: object, l2: float = 0.0, n_total: int | None = None, per_example: bool = False
+    ) -> Gradients:
+        """Return ∂C/∂W, ∂C/∂b and δ for every layer, by one backward pass over the batch.
+
+        Parameters
+        ----------
+        X, y, l2, n_total
+            As for :meth:`cost`; the gradients are those of that cost.
+        per_example : bool
+            Use seed 002's loop over the examples instead of the vectorised form (slower,
+            equal to float round-off).
+        """
+        self.check_parameters()
+        X = self.inputs(X)
+        Y = self.targets(y, len(X))
+        l2, n_reg = _regularisation(l2, n_total, len(X))
+        return (backprop_per_example if per_example else backprop)(self, X, Y, l2, n_reg)
+
+
+def _regularisation(l2: float, n_total: int | None, n: int) -> tuple[float, int]:
+    """Validate λ and the n of λ/(2n); return them."""
+    if not isinstance(l2, (int, float, np.floating, np.integer)) or not np.isfinite(l2) or l2 < 0:
+        raise ValueError(f"l2 must be a finite number ≥ 0; got {l2!r}")
+    return float(l2), n if n_total is None else _positive_int("n_total", n_total)
