@@ -224,17 +224,17 @@ class Network:
         if y.ndim == 1 and n_out == 1:
             Y = y.reshape(n, 1).astype(self.dtype)
             if y.dtype.kind != "f" and ((y < 0) | (y > 1)).any():
-                raise ValueError(f"y holds label {y[(y < 0) | (y > 1)][0]}; a network with one output takes labels 0 and 1")
+                raise ValueError(f"y holds label {y[(y < 0) | (y > 1)][0].item()}; a network with one output takes labels 0 and 1")
         elif y.ndim == 1:
             if y.dtype.kind == "f" and (y != np.round(y)).any():
                 raise ValueError(
-                    f"y of shape ({n},) must hold integer class labels; got {y[y != np.round(y)][0]!r}"
+                    f"y of shape ({n},) must hold integer class labels; got {y[y != np.round(y)][0].item()!r}"
                     f" (float targets need shape ({n}, {n_out}))"
                 )
             out_of_range = (y < 0) | (y >= n_out)
             if out_of_range.any():
                 raise ValueError(
-                    f"y holds label {y[out_of_range][0]!r} at index {int(np.argmax(out_of_range))}; "
+                    f"y holds label {y[out_of_range][0].item()!r} at index {int(np.argmax(out_of_range))}; "
                     f"labels must be integers in [0, {n_out}) for {n_out} outputs"
                 )
             Y = np.zeros((n, n_out), dtype=self.dtype)
@@ -245,7 +245,7 @@ class Network:
             Y = y.astype(self.dtype)
         cost = self.cost_function.name
         if cost in ("cross_entropy", "log_likelihood") and ((Y < 0) | (Y > 1)).any():
-            raise ValueError(f"the {cost} cost needs targets in [0, 1]; y has {Y[(Y < 0) | (Y > 1)][0]!r}")
+            raise ValueError(f"the {cost} cost needs targets in [0, 1]; y has {Y[(Y < 0) | (Y > 1)][0].item()!r}")
         if cost == "log_likelihood":
             sums = Y.sum(axis=1, dtype=np.float64)
             off = np.abs(sums - 1) > 1e-4
