@@ -81,7 +81,7 @@ def test_progress_lines_when_not_a_terminal(capsys):
         ({"validation": (np.zeros((2, 2)),)}, ValueError, "validation must be a pair"),
         ({"validation": (np.zeros((2, 3)), [0, 1])}, ValueError, "X must have shape \\(n, 2\\); got shape \\(2, 3\\)"),
         ({"y": [0, 2]}, ValueError, "y holds label 2 at index 1; labels must be integers in \\[0, 2\\)"),
-        ({"X": [[0.0, np.nan], [1.0, 1.0]]}, ValueError, "X contains NaN or inf \\(first at row 0, column 1\\)"),
+        ({"X": [[0.0, np.nan], [1.0, 1.0]]}, ValueError, "X contains NaN, inf or a value beyond float32 \\(first at row 0, column 1\\)"),
         ({"y": [0, 1, 1]}, ValueError, "y must have shape \\(2,\\) or \\(2, 2\\) to match X's 2 rows; got shape \\(3,\\)"),
     ],
 )

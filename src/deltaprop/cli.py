@@ -9,8 +9,11 @@ import argparse
 import json
 import sys
 import time
+import warnings
 from pathlib import Path
 from typing import NoReturn
+
+from .atomic import atomic_write
 
 __all__ = ["main"]
 
@@ -131,7 +134,8 @@ def _train(args: argparse.Namespace) -> int:
             "seed": args.seed,
             "history": history.to_dict(),
         }
-        _write_atomic(args.metrics, json.dumps(metrics, indent=2))
+        with atomic_write(args.metrics, "w") as f:
+            f.write(json.dumps(metrics, indent=2) + "\n")
     return 0
 
 
@@ -158,8 +162,13 @@ def _predict(args: argparse.Namespace) -> int:
         raise FileNotFoundError(f"{args.input}: no such input file")
     if args.input.suffix == ".npy":
         X = np.load(args.input, allow_pickle=False)
-    elif args.input.suffix in (".csv", ".txt"):
-        X = np.loadtxt(args.input, delimiter=",", ndmin=2)
+    elif args.input.suffix == ".csv":
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # an empty file is a warning to loadtxt, an error here
+            try:
+                X = np.loadtxt(args.input, delimiter=",", ndmin=2)
+            except (ValueError, UserWarning) as e:
+                raise ValueError(f"{args.input}: not a CSV of numbers ({e})") from None
     else:
         raise ValueError(f"{args.input}: input must be a .npy or .csv file")
     for row in net.predict(X):
@@ -187,9 +196,3 @@ def _gradcheck(args: argparse.Namespace) -> int:
     print(f"{verdict}: largest relative error {report.max_rel_error:.3e} (tolerance {args.tol:g})")
     return 0 if report.passed(args.tol) else 1
 
-
-def _write_atomic(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` through a temporary file and a rename."""
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(text + "\n", encoding="utf-8")
-    tmp.replace(path)

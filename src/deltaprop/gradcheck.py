@@ -9,8 +9,11 @@ real errors of that size.
 
 The relative error of an array is max|analytic − numerical| / max(max|analytic|,
 max|numerical|, floor): the worst entry measured against the array's largest gradient, so an
-entry that is exactly zero does not divide by zero. ``floor`` = 1e-10 · max(1, |C|) treats
-gradients below the noise of the finite difference as zero.
+entry that is exactly zero does not divide by zero. The central difference carries rounding
+noise of about u·max(1, |C|)/ε (u the unit round-off of the precision used); ``floor`` is 1e8
+times that noise, so that noise alone stays below a relative error of 1e-8. An array whose
+gradients are all smaller than ``floor`` (about 1e-5·|C| in extended precision) is thus held
+to an absolute error below 1e-8·floor instead of a relative one it could not resolve.
 
 For large networks, ``directions=k`` checks k random unit directions v per array instead of
 every entry: (C(p + εv) − C(p − εv)) / 2ε against ⟨∇C, v⟩, relative to ‖∇C‖.
@@ -23,7 +26,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from .backprop import backprop
-from .network import Network, _regularisation
+from .network import Network
+from .validation import regularisation
 
 __all__ = ["check_gradients", "GradientCheck", "ParameterCheck"]
 
@@ -109,7 +113,7 @@ def check_gradients(
     net64, wide = net.copy(np.float64), net.copy(np.longdouble)
     X64 = net64.inputs(X)
     Y64 = net64.targets(y, len(X64))
-    l2, n_reg = _regularisation(l2, n_total, len(X64))
+    l2, n_reg = regularisation(l2, n_total, len(X64))
     analytic = backprop(net64, X64, Y64, l2, n_reg).parameters()
     Xw, Yw = X64.astype(np.longdouble), Y64.astype(np.longdouble)
 
@@ -117,7 +121,7 @@ def check_gradients(
         return wide.regularised_cost(Xw, Yw, l2, n_reg)
 
     base = float(cost())
-    floor = 1e-10 * max(1.0, abs(base))
+    floor = 1e8 * float(np.finfo(np.longdouble).eps) * max(1.0, abs(base)) / eps
     if directions is None and sum(p.size for p in analytic) > FULL_CHECK_LIMIT:
         directions = 8
     rng = np.random.default_rng(seed)

@@ -18,6 +18,7 @@ import numpy as np
 from .activations import Activation, get_activation
 from .backprop import Gradients, backprop, backprop_per_example, forward
 from .costs import Cost, get_cost
+from .validation import as_inputs, as_targets, positive_int, regularisation
 
 __all__ = ["Network", "INITIALIZERS"]
 
@@ -41,18 +42,6 @@ def _init_he(rng: np.random.Generator, n_in: int, n_out: int) -> tuple[np.ndarra
 INITIALIZERS = {"default": _init_default, "xavier": _init_xavier, "glorot": _init_xavier, "he": _init_he}
 
 _CLASSIFIER_OUTPUTS = ("sigmoid", "softmax")
-
-
-def _positive_int(name: str, value: object) -> int:
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise ValueError(f"{name} must be a positive integer; got {value!r}")
-    return int(value)
-
-
-def _first_bad(mask: np.ndarray) -> str:
-    """Describe where the first True of a boolean array is: 'row 3, column 5'."""
-    index = np.unravel_index(int(np.argmax(mask)), mask.shape)
-    return ", ".join(f"{axis} {i}" for axis, i in zip(("row", "column"), index))
 
 
 class Network:
@@ -101,7 +90,7 @@ class Network:
             raise ValueError(
                 f"sizes must list at least an input and an output width, e.g. [784, 100, 10]; got {sizes!r}"
             )
-        self.sizes = [_positive_int(f"sizes[{i}]", s) for i, s in enumerate(sizes)]
+        self.sizes = [positive_int(f"sizes[{i}]", s) for i, s in enumerate(sizes)]
         n_hidden = len(self.sizes) - 2
         if isinstance(activation, (str, Activation)):
             activation = [activation] * n_hidden
@@ -185,76 +174,14 @@ class Network:
 
     def inputs(self, X: object) -> np.ndarray:
         """Return ``X`` as a finite array of shape (n, n_0) in the network's dtype, or raise."""
-        try:
-            X = np.asarray(X, dtype=self.dtype)
-        except (TypeError, ValueError):
-            raise ValueError(f"X must be a numeric array of shape (n, {self.sizes[0]})") from None
-        if X.ndim != 2 or X.shape[1] != self.sizes[0]:
-            hint = "; for one example use X.reshape(1, -1)" if X.ndim == 1 else ""
-            raise ValueError(f"X must have shape (n, {self.sizes[0]}); got shape {X.shape}{hint}")
-        if X.shape[0] == 0:
-            raise ValueError("X has no rows")
-        bad = ~np.isfinite(X)
-        if bad.any():
-            raise ValueError(f"X contains NaN or inf (first at {_first_bad(bad)})")
-        return X
+        return as_inputs(X, self.sizes[0], self.dtype)
 
     def targets(self, y: object, n: int) -> np.ndarray:
-        """Return float targets of shape (n, n_out) for labels (n,) or targets (n, n_out).
+        """Return labels (n,) or targets (n, n_out) as float target rows, or raise.
 
-        Integer labels become one-hot rows (for one output: the 0/1 label itself). A 1-D
-        float ``y`` is a label vector when its values are whole numbers and the network has
-        several outputs, or the single output's targets when it has one.
-
-        Raises
-        ------
-        ValueError
-            On a length or shape mismatch, NaN/inf, labels out of range, or targets outside
-            what the cost accepts ([0, 1] for the cross-entropy costs; rows summing to 1 for
-            the log-likelihood).
+        See :func:`deltaprop.validation.as_targets` for the rules.
         """
-        n_out = self.sizes[-1]
-        y = np.asarray(y)
-        if y.dtype.kind not in "biuf":
-            raise ValueError(f"y must hold numbers; got dtype {y.dtype}")
-        if y.ndim not in (1, 2) or len(y) != n:
-            raise ValueError(f"y must have shape ({n},) or ({n}, {n_out}) to match X's {n} rows; got shape {y.shape}")
-        if y.dtype.kind == "f" and not np.isfinite(y).all():
-            raise ValueError(f"y contains NaN or inf (first at {_first_bad(~np.isfinite(y))})")
-        if y.ndim == 1 and n_out == 1:
-            Y = y.reshape(n, 1).astype(self.dtype)
-            if y.dtype.kind != "f" and ((y < 0) | (y > 1)).any():
-                raise ValueError(f"y holds label {y[(y < 0) | (y > 1)][0].item()}; a network with one output takes labels 0 and 1")
-        elif y.ndim == 1:
-            if y.dtype.kind == "f" and (y != np.round(y)).any():
-                raise ValueError(
-                    f"y of shape ({n},) must hold integer class labels; got {y[y != np.round(y)][0].item()!r}"
-                    f" (float targets need shape ({n}, {n_out}))"
-                )
-            out_of_range = (y < 0) | (y >= n_out)
-            if out_of_range.any():
-                raise ValueError(
-                    f"y holds label {y[out_of_range][0].item()!r} at index {int(np.argmax(out_of_range))}; "
-                    f"labels must be integers in [0, {n_out}) for {n_out} outputs"
-                )
-            Y = np.zeros((n, n_out), dtype=self.dtype)
-            Y[np.arange(n), y.astype(np.intp)] = 1
-        else:
-            if y.shape[1] != n_out:
-                raise ValueError(f"y must have shape ({n},) or ({n}, {n_out}); got shape {y.shape}")
-            Y = y.astype(self.dtype)
-        cost = self.cost_function.name
-        if cost in ("cross_entropy", "log_likelihood") and ((Y < 0) | (Y > 1)).any():
-            raise ValueError(f"the {cost} cost needs targets in [0, 1]; y has {Y[(Y < 0) | (Y > 1)][0].item()!r}")
-        if cost == "log_likelihood":
-            sums = Y.sum(axis=1, dtype=np.float64)
-            off = np.abs(sums - 1) > 1e-4
-            if off.any():
-                row = int(np.argmax(off))
-                raise ValueError(
-                    f"the log_likelihood cost needs each target row to sum to 1; row {row} sums to {sums[row]:.6g}"
-                )
-        return Y
+        return as_targets(y, n, self.sizes[-1], self.dtype, self.cost_function.name)
 
     # ------------------------------------------------------------------ outputs
     def predict_proba(self, X: object) -> np.ndarray:
@@ -301,7 +228,7 @@ class Network:
         self.check_parameters()
         X = self.inputs(X)
         Y = self.targets(y, len(X))
-        return float(self.regularised_cost(X, Y, *_regularisation(l2, n_total, len(X))))
+        return float(self.regularised_cost(X, Y, *regularisation(l2, n_total, len(X))))
 
     def regularised_cost(self, X: np.ndarray, Y: np.ndarray, l2: float, n_reg: int) -> np.floating:
         """C for validated inputs and targets, as a scalar of the network's dtype.
@@ -331,12 +258,5 @@ class Network:
         self.check_parameters()
         X = self.inputs(X)
         Y = self.targets(y, len(X))
-        l2, n_reg = _regularisation(l2, n_total, len(X))
+        l2, n_reg = regularisation(l2, n_total, len(X))
         return (backprop_per_example if per_example else backprop)(self, X, Y, l2, n_reg)
-
-
-def _regularisation(l2: float, n_total: int | None, n: int) -> tuple[float, int]:
-    """Validate λ and the n of λ/(2n); return them."""
-    if not isinstance(l2, (int, float, np.floating, np.integer)) or not np.isfinite(l2) or l2 < 0:
-        raise ValueError(f"l2 must be a finite number ≥ 0; got {l2!r}")
-    return float(l2), n if n_total is None else _positive_int("n_total", n_total)

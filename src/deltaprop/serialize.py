@@ -14,13 +14,13 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 import zipfile
 from pathlib import Path
 
 import numpy as np
 
 from .activations import ACTIVATIONS
+from .atomic import atomic_write
 from .costs import COSTS
 from .network import Network
 
@@ -43,6 +43,9 @@ def save(net: Network, path: str | os.PathLike) -> Path:
         If the folder cannot be written; the target is then left as it was.
     """
     net.check_parameters()
+    for name, array in [(f"{kind}[{i}]", a) for kind, arrays in (("weights", net.weights), ("biases", net.biases)) for i, a in enumerate(arrays)]:
+        if not np.isfinite(array).all():
+            raise ValueError(f"{name} contains NaN or inf; such a model cannot be saved (training diverged?)")
     path = Path(path)
     header = {
         "format": FORMAT,
@@ -55,16 +58,8 @@ def save(net: Network, path: str | os.PathLike) -> Path:
     arrays = {"header": np.array(json.dumps(header))}
     for i, (W, b) in enumerate(zip(net.weights, net.biases)):
         arrays[f"W{i}"], arrays[f"b{i}"] = W, b
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent or ".")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            np.savez(f, **arrays)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        os.unlink(tmp)
-        raise
+    with atomic_write(path) as f:
+        np.savez(f, **arrays)
     return path
 
 
@@ -100,6 +95,8 @@ def load(path: str | os.PathLike) -> Network:
                 biases.append(_read_member(archive, members[f"b{i}"], dtype, (n_out,), i))
     except _Invalid as e:
         raise ValueError(f"{path}: not a valid deltaprop model: {e}") from None
+    except PermissionError:
+        raise
     except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError, ValueError, KeyError) as e:
         raise ValueError(f"{path}: not a valid deltaprop model: unreadable or truncated ({e})") from None
     try:
@@ -148,11 +145,13 @@ def _read_header(array: np.ndarray) -> dict:
         header = json.loads(str(array))
     except json.JSONDecodeError as e:
         raise _Invalid(f"header is not JSON ({e.msg})") from None
+    except RecursionError:
+        raise _Invalid("header is nested too deeply") from None
     if not isinstance(header, dict):
         raise _Invalid("header is not a JSON object")
-    if header.get("format") != FORMAT:
+    if not isinstance(header.get("format"), str) or header["format"] != FORMAT:
         raise _Invalid(f"header format is {header.get('format')!r}, not {FORMAT!r}")
-    if header.get("version") != VERSION:
+    if type(header.get("version")) is not int or header["version"] != VERSION:
         raise _Invalid(f"format version {header.get('version')!r} is not supported (this deltaprop reads {VERSION})")
     sizes = header.get("sizes")
     if (
@@ -162,10 +161,10 @@ def _read_header(array: np.ndarray) -> dict:
     ):
         raise _Invalid(f"header sizes must be a list of 2 to {_MAX_LAYERS} positive integers; got {sizes!r}")
     activations = header.get("activations")
-    if not isinstance(activations, list) or len(activations) != len(sizes) - 1 or not all(a in ACTIVATIONS for a in activations):
+    if not isinstance(activations, list) or len(activations) != len(sizes) - 1 or not all(isinstance(a, str) and a in ACTIVATIONS for a in activations):
         raise _Invalid(f"header activations must name {len(sizes) - 1} of {', '.join(ACTIVATIONS)}; got {activations!r}")
-    if header.get("cost") not in COSTS:
+    if not isinstance(header.get("cost"), str) or header["cost"] not in COSTS:
         raise _Invalid(f"header cost must be one of {', '.join(COSTS)}; got {header.get('cost')!r}")
-    if header.get("dtype") not in ("float32", "float64"):
+    if not isinstance(header.get("dtype"), str) or header["dtype"] not in ("float32", "float64"):
         raise _Invalid(f"header dtype must be float32 or float64; got {header.get('dtype')!r}")
     return header

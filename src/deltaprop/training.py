@@ -18,7 +18,8 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 
 from .backprop import backprop, forward
-from .network import Network, _positive_int, _regularisation
+from .network import Network
+from .validation import positive_int, regularisation
 from .optimizers import SGD, Optimizer
 
 __all__ = ["fit", "evaluate", "History"]
@@ -112,15 +113,15 @@ def fit(
     -------
     History
     """
-    epochs = _positive_int("epochs", epochs)
-    batch_size = _positive_int("batch_size", batch_size)
+    epochs = positive_int("epochs", epochs)
+    batch_size = positive_int("batch_size", batch_size)
     optimizer = SGD(lr=0.5) if optimizer is None else optimizer
     if not isinstance(optimizer, Optimizer):
         raise TypeError(f"optimizer must be a deltaprop Optimizer such as SGD(lr=0.5); got {optimizer!r}")
     params = net.parameters()
     X = net.inputs(X)
     Y = net.targets(y, len(X))
-    l2, n = _regularisation(l2, None, len(X))
+    l2, n = regularisation(l2, None, len(X))
     if validation is not None:
         if not (isinstance(validation, (tuple, list)) and len(validation) == 2):
             raise ValueError("validation must be a pair (X_val, y_val)")

@@ -1,0 +1,108 @@
+"""Checks at the API's edges: inputs, targets and numeric arguments, with clear messages.
+
+Every function returns the value converted (to the network's dtype, to one-hot rows) or
+raises a ``ValueError`` whose message names the parameter, the value and what is allowed.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["positive_int", "regularisation", "as_inputs", "as_targets"]
+
+
+def positive_int(name: str, value: object) -> int:
+    """Return ``value`` as an int if it is a positive integer (not a bool), else raise."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)) or value < 1:
+        raise ValueError(f"{name} must be a positive integer; got {value!r}")
+    return int(value)
+
+
+def regularisation(l2: object, n_total: object, n: int) -> tuple[float, int]:
+    """Return (λ, the n of λ/(2n)): ``n_total`` if given, else ``n``."""
+    if isinstance(l2, bool) or not isinstance(l2, (int, float, np.floating, np.integer)) or not np.isfinite(l2) or l2 < 0:
+        raise ValueError(f"l2 must be a finite number ≥ 0; got {l2!r}")
+    return float(l2), n if n_total is None else positive_int("n_total", n_total)
+
+
+def _first_bad(mask: np.ndarray) -> str:
+    """Describe where the first True of a boolean array is: 'row 3, column 5'."""
+    index = np.unravel_index(int(np.argmax(mask)), mask.shape)
+    return ", ".join(f"{axis} {i}" for axis, i in zip(("row", "column"), index))
+
+
+def as_inputs(X: object, n_in: int, dtype: np.dtype) -> np.ndarray:
+    """Return ``X`` as a finite array of shape (n, n_0) in ``dtype``, or raise."""
+    try:
+        X = np.asarray(X)
+    except ValueError:  # ragged rows
+        raise ValueError(f"X must be a numeric array of shape (n, {n_in})") from None
+    if X.dtype.kind not in "biuf":
+        raise ValueError(f"X must hold real numbers; got dtype {X.dtype}")
+    with np.errstate(over="ignore"):  # values beyond float32 become inf, refused below
+        X = X.astype(dtype, copy=False)
+    if X.ndim != 2 or X.shape[1] != n_in:
+        hint = "; for one example use X.reshape(1, -1)" if X.ndim == 1 else ""
+        raise ValueError(f"X must have shape (n, {n_in}); got shape {X.shape}{hint}")
+    if X.shape[0] == 0:
+        raise ValueError("X has no rows")
+    bad = ~np.isfinite(X)
+    if bad.any():
+        raise ValueError(f"X contains NaN, inf or a value beyond {np.dtype(dtype).name} (first at {_first_bad(bad)})")
+    return X
+
+
+def as_targets(y: object, n: int, n_out: int, dtype: np.dtype, cost: str) -> np.ndarray:
+    """Return float targets of shape (n, n_out) for labels (n,) or targets (n, n_out).
+
+    Integer labels become one-hot rows (for one output: the 0/1 label itself). A 1-D
+    float ``y`` is a label vector when its values are whole numbers and there are
+    several outputs, or the single output's targets when there is one.
+
+    Raises
+    ------
+    ValueError
+        On a length or shape mismatch, NaN/inf, labels out of range, or targets outside
+        what the cost accepts ([0, 1] for the cross-entropy costs; rows summing to 1 for
+        the log-likelihood).
+    """
+    y = np.asarray(y)
+    if y.dtype.kind not in "biuf":
+        raise ValueError(f"y must hold numbers; got dtype {y.dtype}")
+    if y.ndim not in (1, 2) or len(y) != n:
+        raise ValueError(f"y must have shape ({n},) or ({n}, {n_out}) to match X's {n} rows; got shape {y.shape}")
+    if y.dtype.kind == "f" and not np.isfinite(y).all():
+        raise ValueError(f"y contains NaN or inf (first at {_first_bad(~np.isfinite(y))})")
+    if y.ndim == 1 and n_out == 1:
+        Y = y.reshape(n, 1).astype(dtype)
+        if y.dtype.kind != "f" and ((y < 0) | (y > 1)).any():
+            raise ValueError(f"y holds label {y[(y < 0) | (y > 1)][0].item()}; a network with one output takes labels 0 and 1")
+    elif y.ndim == 1:
+        if y.dtype.kind == "f" and (y != np.round(y)).any():
+            raise ValueError(
+                f"y of shape ({n},) must hold integer class labels; got {y[y != np.round(y)][0].item()!r}"
+                f" (float targets need shape ({n}, {n_out}))"
+            )
+        out_of_range = (y < 0) | (y >= n_out)
+        if out_of_range.any():
+            raise ValueError(
+                f"y holds label {y[out_of_range][0].item()!r} at index {int(np.argmax(out_of_range))}; "
+                f"labels must be integers in [0, {n_out}) for {n_out} outputs"
+            )
+        Y = np.zeros((n, n_out), dtype=dtype)
+        Y[np.arange(n), y.astype(np.intp)] = 1
+    else:
+        if y.shape[1] != n_out:
+            raise ValueError(f"y must have shape ({n},) or ({n}, {n_out}); got shape {y.shape}")
+        Y = y.astype(dtype)
+    if cost in ("cross_entropy", "log_likelihood") and ((Y < 0) | (Y > 1)).any():
+        raise ValueError(f"the {cost} cost needs targets in [0, 1]; y has {Y[(Y < 0) | (Y > 1)][0].item()!r}")
+    if cost == "log_likelihood":
+        sums = Y.sum(axis=1, dtype=np.float64)
+        off = np.abs(sums - 1) > 1e-4
+        if off.any():
+            row = int(np.argmax(off))
+            raise ValueError(
+                f"the log_likelihood cost needs each target row to sum to 1; row {row} sums to {sums[row]:.6g}"
+            )
+    return Y
