@@ -221,7 +221,7 @@ USER_ERRORS = [
     ("sizes-not-numbers", ["train", "--sizes", "a,b"], "must be two or more comma-separated positive integers"),
     ("sizes-too-short", ["train", "--sizes", "64"], "must be two or more comma-separated positive integers"),
     ("sizes-do-not-fit", ["train", "--sizes", "10,100,10"], "--sizes 10,100,10 does not fit digits: it has 64 inputs"),
-    ("unknown-dataset", ["train", "--dataset", "mnist"], "data set 'mnist' is unknown"),
+    ("unknown-dataset", ["train", "--dataset", "cifar-100"], "data set 'cifar-100' is neither a known name"),
     ("unknown-activation", ["train", "--activation", "swish"], "activation 'swish' is unknown"),
     ("unknown-init", ["train", "--init", "zeros"], "init 'zeros' is unknown"),
     ("epochs-zero", ["train", "--epochs", "0"], "epochs must be a positive integer; got 0"),
@@ -328,3 +328,34 @@ def test_subcommand_help_in_process(command: str) -> None:
     result = run_main(command, "--help")
     assert result.code == 0
     assert result.out.startswith(f"usage: deltaprop {command}")
+
+
+# ---------------------------------------------------------------------------- data sets by name and path
+def test_datasets_lists_every_set_with_where_or_how(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("DELTAPROP_DATA", str(tmp_path))  # empty data home: mnist is missing
+    result = run_main("datasets")
+    assert result.code == 0, result
+    lines = {line.split()[0]: line for line in result.out.splitlines() if not line.startswith(" ")}
+    assert set(lines) == {"digits", "fashion-mnist", "mnist", "xor", "moons", "circles", "spirals"}
+    assert "missing  get it with: let load('mnist') download it" in lines["mnist"]
+    assert "present  generated" in lines["moons"]
+    assert "present" in lines["digits"]
+
+
+def test_train_on_csv_paths(tmp_path: Path) -> None:
+    rng = np.random.default_rng(0)
+    X = rng.uniform(-1, 1, (300, 2))
+    labels = np.where(X[:, 0] * X[:, 1] > 0, "same", "opposite")
+    rows = ["x1,x2,sign"] + [f"{a:.6f},{b:.6f},{c}" for (a, b), c in zip(X, labels)]
+    (tmp_path / "signs.csv").write_text("\n".join(rows) + "\n")
+    result = run_main("train", "--dataset", tmp_path / "signs.csv", "--sizes", "2,16,2", "--epochs", "60", "--lr", "1.0", "--quiet")
+    assert result.code == 0, result
+    assert float(printed_value(result.out, "test accuracy:")) >= 0.9
+    # float targets: regression with identity output and quadratic cost chosen for the user
+    rows = ["x1,x2,y"] + [f"{a:.6f},{b:.6f},{a * b + 0.25:.6f}" for a, b in X]
+    (tmp_path / "product.csv").write_text("\n".join(rows) + "\n")
+    result = run_main("train", "--dataset", tmp_path / "product.csv", "--epochs", "3", "--quiet", "--metrics", tmp_path / "m.json")
+    assert result.code == 0, result
+    metrics = json.loads((tmp_path / "m.json").read_text())
+    assert result.out.startswith("test cost: ") and metrics["test_accuracy"] is None
+    assert metrics["activations"][-1] == "identity" and metrics["cost"] == "quadratic"

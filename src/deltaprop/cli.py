@@ -42,16 +42,17 @@ def _build_parser() -> _Parser:
     parser.add_argument("--version", action="version", version=f"deltaprop {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    def network_options(p: argparse.ArgumentParser, activation: str, output: str, cost: str) -> None:
+    def network_options(p: argparse.ArgumentParser, activation: str, output: str | None, cost: str | None) -> None:
+        by_task = "softmax and log_likelihood for class labels, identity and quadratic for float targets"
         p.add_argument("--activation", default=activation, help=f"hidden-layer activation (default {activation})")
-        p.add_argument("--output", default=output, help=f"output activation (default {output})")
-        p.add_argument("--cost", default=cost, help=f"quadratic, cross_entropy or log_likelihood (default {cost})")
+        p.add_argument("--output", default=output, help=f"output activation (default {output or by_task})")
+        p.add_argument("--cost", default=cost, help=f"quadratic, cross_entropy or log_likelihood (default {cost or by_task})")
         p.add_argument("--seed", type=int, default=0, help="seed of the initial weights and the shuffles (default 0)")
 
     train = commands.add_parser("train", help="train a network on a data set and report its test accuracy")
-    train.add_argument("--dataset", default="digits", help="data set name (default digits)")
+    train.add_argument("--dataset", default="digits", help="data set name or path (default digits; see 'deltaprop datasets')")
     train.add_argument("--sizes", type=_sizes, help="layer widths, e.g. 64,100,10 (default: input,100,classes)")
-    network_options(train, "sigmoid", "softmax", "log_likelihood")
+    network_options(train, "sigmoid", None, None)
     train.add_argument("--init", default="default", help="default, xavier or he (default default)")
     train.add_argument("--dtype", default="float32", help="float32 or float64 (default float32)")
     train.add_argument("--epochs", type=int, default=30, help="passes over the training set (default 30)")
@@ -65,11 +66,13 @@ def _build_parser() -> _Parser:
 
     evaluate = commands.add_parser("evaluate", help="report a saved model's accuracy and cost on a data set's test split")
     evaluate.add_argument("model", type=Path)
-    evaluate.add_argument("--dataset", default="digits", help="data set name (default digits)")
+    evaluate.add_argument("--dataset", default="digits", help="data set name or path (default digits)")
 
     predict = commands.add_parser("predict", help="print a saved model's prediction for each row of a .npy or .csv file")
     predict.add_argument("model", type=Path)
     predict.add_argument("input", type=Path, help=".npy array or .csv of numbers, one example per row")
+
+    commands.add_parser("datasets", help="list the named data sets, where each is found, how to get the missing ones")
 
     gradcheck = commands.add_parser("gradcheck", help="compare backprop's gradients with central differences")
     gradcheck.add_argument("--sizes", type=_sizes, default=[4, 5, 3], help="layer widths (default 4,5,3)")
@@ -86,7 +89,7 @@ def main(argv: list[str] | None = None) -> int:
     """Run the command line ``argv`` (default ``sys.argv[1:]``); return the exit status."""
     args = _build_parser().parse_args(argv)
     try:
-        return {"train": _train, "evaluate": _evaluate, "predict": _predict, "gradcheck": _gradcheck}[args.command](args)
+        return {"train": _train, "evaluate": _evaluate, "predict": _predict, "gradcheck": _gradcheck, "datasets": _datasets}[args.command](args)
     except (ValueError, TypeError, OSError) as e:
         print(f"deltaprop: error: {e}", file=sys.stderr)
         return 2
@@ -99,23 +102,27 @@ def _train(args: argparse.Namespace) -> int:
     import deltaprop as dp
 
     (X_train, y_train), (X_test, y_test) = dp.datasets.load(args.dataset)
-    n_classes = int(y_train.max()) + 1
-    sizes = args.sizes or [X_train.shape[1], 100, n_classes]
-    if sizes[0] != X_train.shape[1] or sizes[-1] != n_classes:
+    regression = y_train.ndim == 2  # float targets; labels otherwise
+    n_out = y_train.shape[1] if regression else int(max(y_train.max(), y_test.max())) + 1
+    sizes = args.sizes or [X_train.shape[1], 100, n_out]
+    if sizes[0] != X_train.shape[1] or sizes[-1] != n_out:
+        kind = "targets" if regression else "classes"
         raise ValueError(
-            f"--sizes {','.join(map(str, sizes))} does not fit {args.dataset}: it has {X_train.shape[1]} inputs and {n_classes} classes"
+            f"--sizes {','.join(map(str, sizes))} does not fit {args.dataset}: it has {X_train.shape[1]} inputs and {n_out} {kind}"
         )
-    net = dp.Network(
-        sizes, activation=args.activation, output=args.output, cost=args.cost, init=args.init, seed=args.seed, dtype=args.dtype
-    )
+    output = args.output or ("identity" if regression else "softmax")
+    cost = args.cost or ("quadratic" if regression else "log_likelihood")
+    net = dp.Network(sizes, activation=args.activation, output=output, cost=cost, init=args.init, seed=args.seed, dtype=args.dtype)
     start = time.perf_counter()
     history = dp.fit(
         net, X_train, y_train, epochs=args.epochs, batch_size=args.batch_size, optimizer=dp.SGD(lr=args.lr),
         l2=args.l2, seed=args.seed, progress=not args.quiet,
     )
     seconds = time.perf_counter() - start
-    test_accuracy, test_cost = net.accuracy(X_test, y_test), net.cost(X_test, y_test)
-    print(f"test accuracy: {test_accuracy:.4f} ({len(X_test)} examples of {args.dataset}, {args.epochs} epochs, {seconds:.1f}s)")
+    test_accuracy = net.accuracy(X_test, y_test) if net.is_classifier else None
+    test_cost = net.cost(X_test, y_test)
+    result = f"test accuracy: {test_accuracy:.4f}" if test_accuracy is not None else f"test cost: {test_cost:.6g}"
+    print(f"{result} ({len(X_test)} examples of {args.dataset}, {args.epochs} epochs, {seconds:.1f}s)")
     if args.out:
         print(f"model saved to {dp.save(net, args.out)}")
     if args.metrics:
@@ -173,6 +180,18 @@ def _predict(args: argparse.Namespace) -> int:
         raise ValueError(f"{args.input}: input must be a .npy or .csv file")
     for row in net.predict(X):
         print(row if np.ndim(row) == 0 else " ".join(f"{v:.6g}" for v in row))
+    return 0
+
+
+def _datasets(args: argparse.Namespace) -> int:
+    from .datasets.registry import DATASETS, locate
+
+    width = max(map(len, DATASETS))
+    for name, dataset in DATASETS.items():
+        where = locate(name)
+        status = f"present  {where}" if where else f"missing  get it with: {dataset.how_to_get}"
+        print(f"{name:<{width}}  {status}")
+        print(f"{'':<{width}}  {dataset.description}")
     return 0
 
 

@@ -1,6 +1,29 @@
-"""Data sets: ``(X_train, y_train), (X_test, y_test) = deltaprop.datasets.load("digits")``."""
+"""Data sets: ``(X_train, y_train), (X_test, y_test) = deltaprop.datasets.load(NAME_OR_PATH)``.
 
-from .preprocessing import train_test_split
-from .registry import DATASETS, load
+Modules: ``registry`` (names, paths, where each set is found), ``idx`` (the MNIST file
+format), ``download`` (verified, cached downloads), ``tables`` (CSV and ``.npz``),
+``synthetic`` (2-D teaching sets), ``digits`` and ``preprocessing``.
+"""
 
-__all__ = ["DATASETS", "load", "train_test_split"]
+from .download import data_home, fetch
+from .idx import load_idx_folder, read_idx, write_idx
+from .preprocessing import Standardizer, train_test_split
+from .registry import DATASETS, load, locate
+from .synthetic import SYNTHETIC
+from .tables import load_csv, load_npz
+
+__all__ = [
+    "DATASETS",
+    "SYNTHETIC",
+    "Standardizer",
+    "data_home",
+    "fetch",
+    "load",
+    "load_csv",
+    "load_idx_folder",
+    "load_npz",
+    "locate",
+    "read_idx",
+    "train_test_split",
+    "write_idx",
+]

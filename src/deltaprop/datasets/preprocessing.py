@@ -1,10 +1,12 @@
-"""Preprocessing shared by the data sets: the seeded train/test split."""
+"""Preprocessing: the seeded train/test (or train/validation) split and standardisation.
+
+One-hot target rows are made inside the network (:func:`deltaprop.validation.as_targets`)."""
 
 from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["train_test_split"]
+__all__ = ["Standardizer", "train_test_split"]
 
 
 def train_test_split(
@@ -22,3 +24,35 @@ def train_test_split(
     order = np.random.default_rng(seed).permutation(len(X))
     train, test = order[:-n_test], order[-n_test:]
     return (X[train], y[train]), (X[test], y[test])
+
+
+class Standardizer:
+    """Feature-wise (x − mean) / std, with mean and std fitted on the training split only.
+
+    A constant feature (std 0) is centred and left unscaled, never divided by zero.
+
+    Attributes
+    ----------
+    mean, std : ndarray, shape (d,)
+        Set by :meth:`fit`.
+    """
+
+    def fit(self, X_train: np.ndarray) -> Standardizer:
+        """Learn each feature's mean and standard deviation from ``X_train`` (n, d)."""
+        X_train = np.asarray(X_train)
+        if X_train.ndim != 2 or len(X_train) == 0:
+            raise ValueError(f"X_train must have shape (n, d) with n ≥ 1; got shape {X_train.shape}")
+        self.mean = X_train.mean(axis=0, dtype=np.float64)
+        std = X_train.std(axis=0, dtype=np.float64)
+        self.std = np.where(std > 0, std, 1.0)
+        return self
+
+    def transform(self, X: np.ndarray) -> np.ndarray:
+        """Return ``X`` standardised with the fitted statistics, in ``X``'s float dtype."""
+        if not hasattr(self, "mean"):
+            raise ValueError("Standardizer.transform called before fit")
+        X = np.asarray(X)
+        if X.ndim != 2 or X.shape[1] != len(self.mean):
+            raise ValueError(f"X must have shape (n, {len(self.mean)}); got shape {X.shape}")
+        dtype = X.dtype if X.dtype.kind == "f" else np.float32
+        return ((X - self.mean) / self.std).astype(dtype)

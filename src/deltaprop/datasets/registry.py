@@ -1,44 +1,125 @@
-"""Named data sets behind one call: ``load(name) → ((X_train, y_train), (X_test, y_test))``.
+"""Data sets by name or path behind one call: ``load(...) → ((X_train, y_train), (X_test, y_test))``.
 
-X is float32 of shape (n, d) with features in [0, 1]; y holds integer class labels (n,).
+X is float32 of shape (n, d), images flattened with pixels scaled to [0, 1]; y holds integer
+class labels (n,), or float targets (n, k) for a regression CSV. A source that comes as one
+piece (digits, a CSV, an ``.npz``, a synthetic set) is split with a seeded ``test_fraction``.
+
+Where the named sets are looked for, in order:
+
+- ``digits``: scikit-learn's bundled copy (no download).
+- ``fashion-mnist``: the data home (``$DELTAPROP_DATA``, default ``~/.cache/deltaprop``), then
+  Debian's ``dataset-fashion-mnist`` package (``/usr/share/datasets/fashion-mnist``), then a
+  verified download into the data home.
+- ``mnist``: the data home, then a verified download.
+- ``xor``, ``moons``, ``circles``, ``spirals``: generated (seeded).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
 from .digits import load_digits
+from .download import MIRRORS, data_home, fetch
+from .idx import STANDARD_FILES, load_idx_folder
 from .preprocessing import train_test_split
+from .synthetic import SYNTHETIC
+from .tables import load_csv, load_npz
 
-__all__ = ["DATASETS", "load"]
+__all__ = ["DATASETS", "Dataset", "load", "locate"]
 
 Split = tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]
 
-#: name → (description, loader returning the whole set as (X, y))
-DATASETS: dict[str, tuple[str, Callable[[], tuple[np.ndarray, np.ndarray]]]] = {
-    "digits": ("8×8 handwritten digits bundled with scikit-learn (1797 images, 10 classes)", load_digits),
+#: Where Debian's dataset-fashion-mnist package installs the files.
+DEBIAN_FASHION_MNIST = Path("/usr/share/datasets/fashion-mnist")
+#: Examples in a generated synthetic set.
+SYNTHETIC_SIZE = 1000
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """A named data set: what it is and how to get it when it is missing."""
+
+    name: str
+    description: str
+    how_to_get: str
+
+
+DATASETS: dict[str, Dataset] = {
+    d.name: d
+    for d in [
+        Dataset("digits", "8×8 handwritten digits, 1797 images, 10 classes", "pip install 'deltaprop[sklearn]'"),
+        Dataset(
+            "fashion-mnist",
+            "Zalando's 28×28 clothing images, 60000 + 10000, 10 classes",
+            "apt-get install dataset-fashion-mnist, or let load('fashion-mnist') download it",
+        ),
+        Dataset("mnist", "28×28 handwritten digits, 60000 + 10000, 10 classes", "let load('mnist') download it"),
+    ]
+    + [Dataset(name, f"synthetic 2-D {name} (generated, seeded)", "always available") for name in SYNTHETIC]
 }
 
 
-def load(name: str, test_fraction: float = 0.2, seed: int = 0) -> Split:
-    """Load a data set by name, split into training and test parts.
+def _has_idx_files(folder: Path) -> bool:
+    return all((folder / name).is_file() or (folder / f"{name}.gz").is_file() for name in STANDARD_FILES)
+
+
+def locate(name: str) -> str | None:
+    """Return where data set ``name`` is found on this machine, or ``None`` if it is missing."""
+    if name not in DATASETS:
+        raise ValueError(f"data set {name!r} is unknown; choose one of {', '.join(DATASETS)}")
+    if name in SYNTHETIC:
+        return "generated"
+    if name == "digits":
+        try:
+            import sklearn
+        except ImportError:
+            return None
+        return str(Path(sklearn.__file__).parent / "datasets" / "data")
+    candidates = [data_home() / name] + ([DEBIAN_FASHION_MNIST] if name == "fashion-mnist" else [])
+    return next((str(folder) for folder in candidates if _has_idx_files(folder)), None)
+
+
+def load(name_or_path: str | Path, test_fraction: float = 0.2, seed: int = 0, download: bool = True) -> Split:
+    """Load a data set by name or path, split into training and test parts.
 
     Parameters
     ----------
-    name : str
-        A key of :data:`DATASETS`.
+    name_or_path : str or Path
+        A key of :data:`DATASETS`; a folder holding the four standard IDX files (raw or
+        ``.gz``); a ``.csv`` file (header row, label in the last column); or an ``.npz``
+        file with arrays ``X`` and ``y``.
     test_fraction : float
-        Share of the examples held out for testing, for sets that come as one piece.
+        Share held out for testing, for sources that come as one piece.
     seed : int
-        Seed of that split; the default gives the fixed split every tool of deltaprop uses.
+        Seed of that split (and of a synthetic set); the default gives deltaprop's fixed split.
+    download : bool
+        Whether ``mnist`` and ``fashion-mnist`` may be downloaded when not found locally.
 
     Returns
     -------
     ((X_train, y_train), (X_test, y_test))
     """
-    if name not in DATASETS:
-        raise ValueError(f"data set {name!r} is unknown; choose one of {', '.join(DATASETS)}")
-    X, y = DATASETS[name][1]()
-    return train_test_split(X, y, test_fraction, seed)
+    name = str(name_or_path)
+    if name in SYNTHETIC:
+        return train_test_split(*SYNTHETIC[name](n=SYNTHETIC_SIZE, seed=seed), test_fraction, seed)
+    if name == "digits":
+        return train_test_split(*load_digits(), test_fraction, seed)
+    if name in MIRRORS:
+        found = locate(name)
+        if found is None and not download:
+            raise ValueError(f"data set {name!r} is not on this machine; get it with: {DATASETS[name].how_to_get}")
+        return load_idx_folder(Path(found) if found else fetch(name))
+    path = Path(name_or_path)
+    if path.is_dir():
+        return load_idx_folder(path)
+    if path.suffix == ".csv" and path.is_file():
+        X, y, _ = load_csv(path)
+        return train_test_split(X, y, test_fraction, seed)
+    if path.suffix == ".npz" and path.is_file():
+        return train_test_split(*load_npz(path), test_fraction, seed)
+    if path.exists():
+        raise ValueError(f"{path}: a data set must be a folder of IDX files, a .csv or an .npz file")
+    raise ValueError(f"data set {name!r} is neither a known name ({', '.join(DATASETS)}) nor an existing path")
