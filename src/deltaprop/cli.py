@@ -51,6 +51,7 @@ def _build_parser() -> _Parser:
 
     train = commands.add_parser("train", help="train a network on a data set and report its test accuracy")
     train.add_argument("--dataset", default="digits", help="data set name or path (default digits; see 'deltaprop datasets')")
+    train.add_argument("--target", help="for a CSV data set: the label column's name (default: the last column)")
     train.add_argument("--sizes", type=_sizes, help="layer widths, e.g. 64,100,10 (default: input,100,classes)")
     network_options(train, "sigmoid", None, None)
     train.add_argument("--init", default="default", help="default, xavier or he (default default)")
@@ -67,6 +68,7 @@ def _build_parser() -> _Parser:
     evaluate = commands.add_parser("evaluate", help="report a saved model's accuracy and cost on a data set's test split")
     evaluate.add_argument("model", type=Path)
     evaluate.add_argument("--dataset", default="digits", help="data set name or path (default digits)")
+    evaluate.add_argument("--target", help="for a CSV data set: the label column's name (default: the last column)")
 
     predict = commands.add_parser("predict", help="print a saved model's prediction for each row of a .npy or .csv file")
     predict.add_argument("model", type=Path)
@@ -101,7 +103,7 @@ def main(argv: list[str] | None = None) -> int:
 def _train(args: argparse.Namespace) -> int:
     import deltaprop as dp
 
-    (X_train, y_train), (X_test, y_test) = dp.datasets.load(args.dataset)
+    (X_train, y_train), (X_test, y_test) = dp.datasets.load(args.dataset, target=args.target)
     regression = y_train.ndim == 2  # float targets; labels otherwise
     n_out = y_train.shape[1] if regression else int(max(y_train.max(), y_test.max())) + 1
     sizes = args.sizes or [X_train.shape[1], 100, n_out]
@@ -150,7 +152,7 @@ def _evaluate(args: argparse.Namespace) -> int:
     import deltaprop as dp
 
     net = dp.load(args.model)
-    _, (X_test, y_test) = dp.datasets.load(args.dataset)
+    _, (X_test, y_test) = dp.datasets.load(args.dataset, target=args.target)
     if X_test.shape[1] != net.sizes[0]:
         raise ValueError(f"{args.model} takes {net.sizes[0]} inputs but {args.dataset} has {X_test.shape[1]}")
     print(f"accuracy: {net.accuracy(X_test, y_test):.4f}")

@@ -91,6 +91,14 @@ def test_csv_and_npz_by_path_are_split(tmp_path):
     (tmp_path / "table.csv").write_text("\n".join(lines) + "\n")
     (Xc, yc), _ = dp.datasets.load(tmp_path / "table.csv", test_fraction=0.25)
     np.testing.assert_array_equal(Xc[:, 0] / 2 % 3, yc)
+    # target= names the label column: here the middle one, b
+    lines = ["a,b,c"] + [f"{r[0]},{int(c)},{r[1]}" for r, c in zip(X, y)]
+    (tmp_path / "middle.csv").write_text("\n".join(lines) + "\n")
+    (Xd, yd), _ = dp.datasets.load(tmp_path / "middle.csv", test_fraction=0.25, target="b")
+    np.testing.assert_array_equal(Xd[:, 0] / 2 % 3, yd)
+    np.testing.assert_array_equal(Xd[:, 1], Xd[:, 0] + 1)
+    with pytest.raises(ValueError, match="target='b' applies to CSV files only"):
+        dp.datasets.load(tmp_path / "table.npz", target="b")
 
 
 @pytest.mark.parametrize("name", ["xor", "moons", "circles", "spirals"])

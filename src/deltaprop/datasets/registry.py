@@ -82,7 +82,9 @@ def locate(name: str) -> str | None:
     return next((str(folder) for folder in candidates if _has_idx_files(folder)), None)
 
 
-def load(name_or_path: str | Path, test_fraction: float = 0.2, seed: int = 0, download: bool = True) -> Split:
+def load(
+    name_or_path: str | Path, test_fraction: float = 0.2, seed: int = 0, download: bool = True, target: str | None = None
+) -> Split:
     """Load a data set by name or path, split into training and test parts.
 
     Parameters
@@ -97,12 +99,17 @@ def load(name_or_path: str | Path, test_fraction: float = 0.2, seed: int = 0, do
         Seed of that split (and of a synthetic set); the default gives deltaprop's fixed split.
     download : bool
         Whether ``mnist`` and ``fashion-mnist`` may be downloaded when not found locally.
+    target : str, optional
+        For a CSV: the header name of the label column (the last column by default). String
+        labels become 0 … k−1 in sorted order (``load_csv`` returns that mapping).
 
     Returns
     -------
     ((X_train, y_train), (X_test, y_test))
     """
     name = str(name_or_path)
+    if target is not None and Path(name).suffix != ".csv":
+        raise ValueError(f"target={target!r} applies to CSV files only; {name!r} is not one")
     if name in SYNTHETIC:
         return train_test_split(*SYNTHETIC[name](n=SYNTHETIC_SIZE, seed=seed), test_fraction, seed)
     if name == "digits":
@@ -116,7 +123,7 @@ def load(name_or_path: str | Path, test_fraction: float = 0.2, seed: int = 0, do
     if path.is_dir():
         return load_idx_folder(path)
     if path.suffix == ".csv" and path.is_file():
-        X, y, _ = load_csv(path)
+        X, y, _ = load_csv(path, target=target)
         return train_test_split(X, y, test_fraction, seed)
     if path.suffix == ".npz" and path.is_file():
         return train_test_split(*load_npz(path), test_fraction, seed)
