@@ -24,14 +24,15 @@ PAIRS = [
 
 
 @st.composite
-def networks_with_data(draw, dtype="float64"):
+def networks_with_data(draw, dtype="float64", hidden=None, pair=None):
     """Draw (net, X, y, l2): depth 1–4 weight layers, widths 1–5, every activation/cost.
 
-    Numbers come from a seeded Generator (hypothesis draws the seed), so shrinking does not
-    steer inputs onto ReLU's kink.
+    ``hidden`` and ``pair`` fix the hidden activation and the (output, cost) pairing; by
+    default they are drawn too. Numbers come from a seeded Generator (hypothesis draws the
+    seed), so shrinking does not steer inputs onto ReLU's kink.
     """
-    hidden = draw(st.sampled_from(HIDDEN))
-    output, cost = draw(st.sampled_from(PAIRS))
+    hidden = hidden or draw(st.sampled_from(HIDDEN))
+    output, cost = pair or draw(st.sampled_from(PAIRS))
     depth = draw(st.integers(1, 4))
     sizes = draw(st.lists(st.integers(1, 5), min_size=depth + 1, max_size=depth + 1))
     if output == "softmax" or cost == "log_likelihood":

@@ -10,27 +10,35 @@ import inspect
 
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import deltaprop as dp
 from deltaprop.backprop import backprop, forward
 
-from .strategies import assume_well_conditioned, networks_with_data
+from .strategies import HIDDEN, PAIRS, assume_well_conditioned, networks_with_data
 
 
 
-@given(networks_with_data())
-def test_gradients_equal_central_differences(case):
-    net, X, y, l2 = case
+@pytest.mark.parametrize("pair", PAIRS, ids="+".join)
+@pytest.mark.parametrize("hidden", HIDDEN)
+@settings(max_examples=15)
+@given(data=st.data())
+def test_gradients_equal_central_differences(hidden, pair, data):
+    """Every hidden activation × every (output, cost) pairing, random depths 1–4 and widths."""
+    net, X, y, l2 = data.draw(networks_with_data(hidden=hidden, pair=pair))
     assume_well_conditioned(net, X, margin=1e-6)
     report = dp.check_gradients(net, X, y, l2=l2)
     assert report.mode == "every entry"
     assert report.passed(1e-7), f"{net}\n{report}"
 
 
-@given(networks_with_data())
-def test_per_example_loop_equals_vectorised_form(case):
-    net, X, y, l2 = case
+@pytest.mark.parametrize("pair", PAIRS, ids="+".join)
+@pytest.mark.parametrize("hidden", HIDDEN)
+@settings(max_examples=8)
+@given(data=st.data())
+def test_per_example_loop_equals_vectorised_form(hidden, pair, data):
+    net, X, y, l2 = data.draw(networks_with_data(hidden=hidden, pair=pair))
     vectorised = net.gradients(X, y, l2=l2)
     looped = net.gradients(X, y, l2=l2, per_example=True)
     for name, fast, slow in [("dW", vectorised.dW, looped.dW), ("db", vectorised.db, looped.db), ("deltas", vectorised.deltas, looped.deltas)]:
@@ -171,3 +179,23 @@ def test_l2_adds_lambda_over_n_total_times_w_to_weights_only():
         np.testing.assert_array_equal(regularised.db[i], plain.db[i])
     # n defaults to the batch size
     np.testing.assert_allclose(net.gradients(X, y, l2=3.0).dW[0] - plain.dW[0], 3.0 / 6 * net.weights[0], rtol=1e-12)
+
+
+def test_backprop_refuses_labels_instead_of_target_rows():
+    net = dp.Network([2, 3, 3], output="softmax", cost="log_likelihood")
+    with pytest.raises(ValueError, match=r"Y must be float targets of shape \(3, 3\); got \(3,\) \(Network.targets converts labels\)"):
+        backprop(net, np.zeros((3, 2), np.float32), np.array([0, 1, 2]))
+
+
+def test_soft_targets_close_to_summing_to_one_are_renormalised():
+    """δ^L = a − y is exact only for Σ_k y_k = 1: rows within 1e-4 are rescaled first."""
+    rng = np.random.default_rng(0)
+    net = dp.Network([3, 4, 3], output="softmax", cost="log_likelihood", dtype="float64")
+    X, Y = rng.standard_normal((5, 3)), rng.dirichlet(np.ones(3), 5) * (1 - 5e-5)
+    np.testing.assert_allclose(net.targets(Y, 5).sum(axis=1), 1.0, rtol=1e-15)
+    assert dp.check_gradients(net, X, Y).passed(1e-7)
+
+
+def test_one_output_regression_takes_integer_targets():
+    net = dp.Network([1, 4, 1], output="identity", cost="quadratic", dtype="float64")
+    np.testing.assert_array_equal(net.targets(np.array([3, 5, 7]), 3), [[3.0], [5.0], [7.0]])

@@ -359,3 +359,17 @@ def test_train_on_csv_paths(tmp_path: Path) -> None:
     metrics = json.loads((tmp_path / "m.json").read_text())
     assert result.out.startswith("test cost: ") and metrics["test_accuracy"] is None
     assert metrics["activations"][-1] == "identity" and metrics["cost"] == "quadratic"
+
+
+def test_out_of_memory_is_one_line(monkeypatch: pytest.MonkeyPatch) -> None:
+    def no_memory(*args: object, **kwargs: object) -> None:
+        raise MemoryError
+
+    monkeypatch.setattr(dp, "Network", no_memory)
+    assert_user_error(run_main("gradcheck", "--sizes", "100000,100000,2"), "not enough memory")
+
+
+def test_missing_output_folder_is_reported_before_training(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(dp, "fit", lambda *a, **k: pytest.fail("trained although --out cannot be written"))
+    result = run_main("train", "--out", tmp_path / "nowhere" / "m.npz", "--quiet")
+    assert_user_error(result, f"--out {tmp_path / 'nowhere' / 'm.npz'}: folder {tmp_path / 'nowhere'} does not exist")

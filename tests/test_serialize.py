@@ -466,3 +466,46 @@ def test_load_never_calls_pickle(model_path, monkeypatch):
 
     net = load(model_path)
     assert net.sizes == [3, 5, 2] and net.activations[-1].name == "softmax"
+
+
+# ---------------------------------------------------------------------------- found in review
+def _rewrite_member(path, member, transform, compress_type=zipfile.ZIP_STORED, flag_bits=0):
+    """Rewrite ``path`` with ``member``'s bytes passed through ``transform``."""
+    with zipfile.ZipFile(path) as archive:
+        contents = {name: archive.read(name) for name in archive.namelist()}
+    with zipfile.ZipFile(path, "w") as archive:
+        for name, data in contents.items():
+            info = zipfile.ZipInfo(name)
+            info.compress_type = compress_type if name == member else zipfile.ZIP_STORED
+            archive.writestr(info, transform(data) if name == member else data)
+            if name == member:
+                info.flag_bits |= flag_bits
+    return path
+
+
+def test_bytes_beyond_a_member_are_refused(tmp_path):
+    path = save(Network([3, 4, 2]), tmp_path / "m.npz")
+    _rewrite_member(path, "W0.npy", lambda data: data + b"\0" * 1000)
+    with refused(path, "W0: has bytes beyond the"):
+        load(path)
+
+
+@pytest.mark.parametrize("method", [zipfile.ZIP_DEFLATED, zipfile.ZIP_LZMA])
+def test_corrupt_compressed_member_is_refused(tmp_path, method):
+    path = save(Network([3, 4, 2]), tmp_path / "m.npz")
+    _rewrite_member(path, "W0.npy", lambda data: data, compress_type=method)
+    raw = bytearray(path.read_bytes())
+    start = raw.index(b"W0.npy") + len("W0.npy")  # the member's compressed data follows its local header
+    raw[start + 20 : start + 40] = bytes(20)
+    path.write_bytes(bytes(raw))
+    with refused(path, "unreadable or truncated"):
+        load(path)
+
+
+def test_registered_functions_only_are_saved(tmp_path):
+    from deltaprop.activations import LeakyReLU
+
+    net = Network([2, 3, 1], activation=LeakyReLU(alpha=0.3))
+    with pytest.raises(ValueError, match="is not deltaprop's own 'leaky_relu'; only registered functions can be saved"):
+        save(net, tmp_path / "m.npz")
+    assert os.listdir(tmp_path) == []

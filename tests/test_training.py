@@ -92,3 +92,21 @@ def test_bad_input_is_refused_before_any_work(kwargs, error, message):
     with pytest.raises(error, match=message):
         dp.fit(net, args.pop("X"), args.pop("y"), progress=False, **args)
     np.testing.assert_array_equal(net.weights[0], before)
+
+
+def test_divergence_stops_with_a_clear_message():
+    rng = np.random.default_rng(0)
+    net = dp.Network([4, 8, 3], activation="identity", output="softmax", cost="log_likelihood")
+    X, y = rng.normal(0, 3, (60, 4)), rng.integers(0, 3, 60)
+    with pytest.raises(ValueError, match=r"training diverged in epoch \d+: the cost is (nan|inf); the learning rate \(SGD\(lr=1e\+06\)\) is probably too high"):
+        dp.fit(net, X, y, epochs=5, optimizer=dp.SGD(lr=1e6), progress=False)
+
+
+def test_evaluate_takes_labels_and_matches_the_network():
+    (X, y), _ = dp.datasets.load("digits")
+    net = digits_net()
+    cost, accuracy = dp.evaluate(net, X[:500], y[:500], l2=2.0, n_total=1000)
+    assert accuracy == pytest.approx(net.accuracy(X[:500], y[:500]))
+    assert cost == pytest.approx(net.cost(X[:500], y[:500], l2=2.0, n_total=1000), rel=1e-6)
+    with pytest.raises(ValueError, match="y holds label 10"):
+        dp.evaluate(net, X[:2], [0, 10])

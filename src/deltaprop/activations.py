@@ -6,7 +6,7 @@ Symbols → names: z (``weighted_input``) → ``z``; a = σ(z) (``activation``) 
 Each activation keeps its derivative beside its forward rule. ``derivative`` takes the
 cached ``a = f(z)`` when the caller has it, so that σ'(z) = σ(z)(1 − σ(z)) costs one
 multiply instead of a second exponential. Every function is numerically stable: no overflow
-or invalid-value warnings for |z| up to 1e4 and beyond.
+or invalid-value warnings for |z| up to 1e4.
 
 Softmax is the one activation whose outputs are coupled (a_k depends on every z_j), so its
 derivative is a Jacobian rather than a vector; it serves as an output layer only, and BP1

@@ -103,6 +103,8 @@ def backprop(
     -------
     Gradients
     """
+    if Y.shape != (X.shape[0], net.sizes[-1]):
+        raise ValueError(f"Y must be float targets of shape {(X.shape[0], net.sizes[-1])}; got {Y.shape} (Network.targets converts labels)")
     zs, acts = forward(net, X)
     n, depth = X.shape[0], len(net.weights)
     n_reg = n_total or n
@@ -112,7 +114,7 @@ def backprop(
         if i < depth - 1:
             delta = (delta @ net.weights[i + 1]) * net.activations[i].derivative(zs[i], acts[i + 1])  # (BP2)
         deltas[i] = delta
-        db[i] = delta.mean(axis=0)  # (BP3)
+        db[i] = delta.sum(axis=0) / n  # (BP3)
         dW[i] = delta.T @ acts[i] / n  # (BP4)
         if l2:
             dW[i] += (l2 / n_reg) * net.weights[i]  # + ∂/∂W of λ/(2n) Σ w²

@@ -92,6 +92,12 @@ def main(argv: list[str] | None = None) -> int:
     args = _build_parser().parse_args(argv)
     try:
         return {"train": _train, "evaluate": _evaluate, "predict": _predict, "gradcheck": _gradcheck, "datasets": _datasets}[args.command](args)
+    except BrokenPipeError:  # e.g. `deltaprop predict ... | head`: the reader has gone
+        sys.stderr.close()
+        return 0
+    except MemoryError:
+        print("deltaprop: error: not enough memory for this network or data set", file=sys.stderr)
+        return 2
     except (ValueError, TypeError, OSError) as e:
         print(f"deltaprop: error: {e}", file=sys.stderr)
         return 2
@@ -103,6 +109,9 @@ def main(argv: list[str] | None = None) -> int:
 def _train(args: argparse.Namespace) -> int:
     import deltaprop as dp
 
+    for option, path in (("--out", args.out), ("--metrics", args.metrics)):
+        if path is not None and not path.parent.is_dir():  # say so now, not after training
+            raise ValueError(f"{option} {path}: folder {path.parent} does not exist")
     (X_train, y_train), (X_test, y_test) = dp.datasets.load(args.dataset, target=args.target)
     regression = y_train.ndim == 2  # float targets; labels otherwise
     n_out = y_train.shape[1] if regression else int(max(y_train.max(), y_test.max())) + 1
@@ -207,10 +216,12 @@ def _gradcheck(args: argparse.Namespace) -> int:
     net = dp.Network(args.sizes, activation=args.activation, output=args.output, cost=args.cost, seed=args.seed, dtype="float64")
     rng = np.random.default_rng(args.seed)
     X = rng.standard_normal((args.examples, args.sizes[0]))
-    if net.is_classifier:
-        y = rng.integers(0, max(args.sizes[-1], 2), args.examples)
-    else:
+    if net.cost_function.name == "quadratic":
         y = rng.standard_normal((args.examples, args.sizes[-1]))
+    elif net.cost_function.name == "cross_entropy":
+        y = rng.uniform(0, 1, (args.examples, args.sizes[-1]))
+    else:  # log_likelihood: class labels
+        y = rng.integers(0, args.sizes[-1], args.examples)
     report = dp.check_gradients(net, X, y, l2=args.l2, eps=args.eps, directions=args.directions)
     print(report)
     verdict = "passed" if report.passed(args.tol) else "FAILED"

@@ -58,8 +58,8 @@ class Cost:
         (seed 002's δ^(3) = a^(3) − y); every other pairing takes the general form.
         """
         if activation.name == self.matched:
-            return a - y
-        return activation.backward(z, a, self.grad_a(a, y))
+            return a - y  # (BP1), short cut
+        return activation.backward(z, a, self.grad_a(a, y))  # (BP1) ∇_a C ⊙ σ'(z^L)
 
     def __repr__(self) -> str:
         return f"<cost {self.name}>"

@@ -13,8 +13,10 @@ JSON header: a truncated, hostile or foreign file gets a ``ValueError`` naming t
 from __future__ import annotations
 
 import json
+import lzma
 import os
 import zipfile
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -43,6 +45,9 @@ def save(net: Network, path: str | os.PathLike) -> Path:
         If the folder cannot be written; the target is then left as it was.
     """
     net.check_parameters()
+    for thing, registry in [(a, ACTIVATIONS) for a in net.activations] + [(net.cost_function, COSTS)]:
+        if registry.get(thing.name) is not thing:
+            raise ValueError(f"{thing!r} is not deltaprop's own {thing.name!r}; only registered functions can be saved by name")
     for name, array in [(f"{kind}[{i}]", a) for kind, arrays in (("weights", net.weights), ("biases", net.biases)) for i, a in enumerate(arrays)]:
         if not np.isfinite(array).all():
             raise ValueError(f"{name} contains NaN or inf; such a model cannot be saved (training diverged?)")
@@ -97,7 +102,8 @@ def load(path: str | os.PathLike) -> Network:
         raise ValueError(f"{path}: not a valid deltaprop model: {e}") from None
     except PermissionError:
         raise
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError, ValueError, KeyError) as e:
+    except (zipfile.BadZipFile, EOFError, OSError, ValueError, KeyError, RuntimeError, NotImplementedError, zlib.error, lzma.LZMAError) as e:
+        # RuntimeError: an encrypted member; NotImplementedError: an unknown compression method
         raise ValueError(f"{path}: not a valid deltaprop model: unreadable or truncated ({e})") from None
     try:
         net = Network(
@@ -131,6 +137,8 @@ def _read_member(archive: zipfile.ZipFile, name: str, dtype: np.dtype, shape: tu
             raise _Invalid(f"{label} must be {dtype.name} of shape {shape} for layer {layer}; got {got_dtype} {got_shape}")
         count = 1 if shape is None else int(np.prod(shape))
         data = f.read(count * got_dtype.itemsize)  # never more than the header promised
+        if f.read(1):  # reading to the end also makes zipfile check the member's CRC
+            raise _Invalid(f"{label}: has bytes beyond the {shape or 'header'} its header declares")
     if len(data) < count * got_dtype.itemsize:
         raise _Invalid(f"{label}: truncated ({len(data)} of {count * got_dtype.itemsize} bytes)")
     array = np.frombuffer(data, dtype=got_dtype, count=count).reshape(got_shape, order="F" if fortran else "C").copy()

@@ -37,7 +37,8 @@ class History:
     cost, accuracy : list of float
         On the training set (the cost includes the L2 term).
     val_cost, val_accuracy : list of float
-        On the validation set, when one was given.
+        On the validation set, when one was given (the cost with the same L2 term, n the
+        training-set size, so that the two costs compare).
     seconds : list of float
         Wall time of each epoch's training steps (evaluation excluded).
     """
@@ -58,15 +59,31 @@ class History:
         return asdict(self)
 
 
-def evaluate(net: Network, X: np.ndarray, Y: np.ndarray, l2: float = 0.0, n_total: int | None = None) -> tuple[float, float | None]:
-    """Return (cost, accuracy) of ``net`` on validated inputs and one-hot/float targets.
+def evaluate(net: Network, X: object, y: object, l2: float = 0.0, n_total: int | None = None) -> tuple[float, float | None]:
+    """Return (cost, accuracy) of ``net`` on a data set, in chunks of 10 000 rows.
 
-    The cost includes λ/(2n) Σ‖W‖² with n = ``n_total`` (or ``len(X)``); the accuracy is
-    ``None`` for a network that is not a classifier.
+    Parameters
+    ----------
+    net : Network
+    X, y : array_like
+        Inputs and labels (n,) or targets (n, n_out).
+    l2, n_total : float, int
+        The cost includes λ/(2n) Σ‖W‖² with n = ``n_total`` (or ``len(X)``).
+
+    Returns
+    -------
+    (cost, accuracy)
+        The accuracy is ``None`` for a network that is not a classifier.
     """
+    X = net.inputs(X)
+    return _evaluate(net, X, net.targets(y, len(X)), *regularisation(l2, n_total, len(X)))
+
+
+def _evaluate(net: Network, X: np.ndarray, Y: np.ndarray, l2: float, n_reg: int) -> tuple[float, float | None]:
+    """:func:`evaluate` for inputs and target rows already checked (the per-epoch path)."""
     n = len(X)
     outputs = np.concatenate([forward(net, X[i : i + EVAL_CHUNK]).activations[-1] for i in range(0, n, EVAL_CHUNK)])
-    cost = float(net.cost_function.value(outputs, Y) + net.l2_penalty(l2, n_total or n))
+    cost = float(net.cost_function.value(outputs, Y) + net.l2_penalty(l2, n_reg))
     if not net.is_classifier:
         return cost, None
     if Y.shape[1] == 1:
@@ -133,16 +150,22 @@ def fit(
         for epoch in range(epochs):
             start = time.perf_counter()
             order = rng.permutation(n)
-            for first in range(0, n, batch_size):
-                batch = order[first : first + batch_size]
-                grads = backprop(net, X[batch], Y[batch], l2, n)
-                optimizer.step(params, grads.parameters())
+            with np.errstate(over="ignore", invalid="ignore"):  # divergence is caught below, by the cost
+                for first in range(0, n, batch_size):
+                    batch = order[first : first + batch_size]
+                    grads = backprop(net, X[batch], Y[batch], l2, n)
+                    optimizer.step(params, grads.parameters())
             history.seconds.append(time.perf_counter() - start)
-            cost, accuracy = evaluate(net, X, Y, l2)
+            with np.errstate(over="ignore", invalid="ignore"):
+                cost, accuracy = _evaluate(net, X, Y, l2, n)
+            if not np.isfinite(cost) or not all(np.isfinite(p).all() for p in params):
+                raise ValueError(
+                    f"training diverged in epoch {epoch + 1}: the cost is {cost}; the learning rate ({optimizer!r}) is probably too high"
+                )
             history.cost.append(cost)
             history.accuracy.append(accuracy)
             if validation is not None:
-                val_cost, val_accuracy = evaluate(net, X_val, Y_val)
+                val_cost, val_accuracy = _evaluate(net, X_val, Y_val, l2, n)
                 history.val_cost.append(val_cost)
                 history.val_accuracy.append(val_accuracy)
             report.epoch_end(epoch, history)
@@ -158,11 +181,12 @@ class _Reporter:
 
     def __enter__(self) -> _Reporter:
         if self.enabled and sys.stderr.isatty():
+            from rich.console import Console
             from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
             self.bar = Progress(
                 TextColumn("epoch"), MofNCompleteColumn(), BarColumn(), TimeRemainingColumn(),
-                TextColumn("{task.description}"), transient=False,
+                TextColumn("{task.description}"), transient=False, console=Console(stderr=True),
             )
             self.bar.start()
             self.task = self.bar.add_task("", total=self.epochs)

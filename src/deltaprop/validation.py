@@ -75,7 +75,7 @@ def as_targets(y: object, n: int, n_out: int, dtype: np.dtype, cost: str) -> np.
         raise ValueError(f"y contains NaN or inf (first at {_first_bad(~np.isfinite(y))})")
     if y.ndim == 1 and n_out == 1:
         Y = y.reshape(n, 1).astype(dtype)
-        if y.dtype.kind != "f" and ((y < 0) | (y > 1)).any():
+        if y.dtype.kind != "f" and cost != "quadratic" and ((y < 0) | (y > 1)).any():
             raise ValueError(f"y holds label {y[(y < 0) | (y > 1)][0].item()}; a network with one output takes labels 0 and 1")
     elif y.ndim == 1:
         if y.dtype.kind == "f" and (y != np.round(y)).any():
@@ -105,4 +105,6 @@ def as_targets(y: object, n: int, n_out: int, dtype: np.dtype, cost: str) -> np.
             raise ValueError(
                 f"the log_likelihood cost needs each target row to sum to 1; row {row} sums to {sums[row]:.6g}"
             )
+        if y.ndim == 2:  # δ^L = a − y is the exact gradient only when Σ_k y_k = 1
+            Y = (Y / sums[:, None]).astype(dtype)
     return Y

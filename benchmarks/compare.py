@@ -1,0 +1,624 @@
+#!/usr/bin/env python
+"""Side-by-side training speed: deltaprop vs PyTorch (CPU) vs scikit-learn, and the GEMM floor.
+
+Trains the same 784-100-10 network (hidden sigmoid or ReLU, softmax output, log-likelihood /
+cross-entropy loss, plain SGD, float32, same learning rate) on Fashion-MNIST with
+
+* ``deltaprop``      — ``dp.Network`` + ``dp.fit(..., progress=False)``;
+* ``torch``          — PyTorch, the fastest plain loop: pre-loaded tensors, ``torch.randperm``,
+                       no DataLoader;
+* ``torch-dataloader`` — PyTorch with the usual ``TensorDataset`` + ``DataLoader(shuffle=True)``;
+* ``sklearn``        — ``MLPClassifier(solver="sgd", momentum=0, ...)``, at batch 128 only;
+* ``gemm-floor``     — the five matrix products of one training step × steps per epoch.
+
+Every system/configuration runs in its own child process (this script re-invoked with the
+hidden ``--worker`` flag; the child prints one JSON line), systems alternate within each round,
+and the whole schedule repeats for several rounds. Each child gets 2 BLAS/OpenMP threads
+(``OMP_NUM_THREADS``, ``OPENBLAS_NUM_THREADS``, ``MKL_NUM_THREADS``; PyTorch also
+``torch.set_num_threads``).
+
+PyTorch and scikit-learn are benchmark extras, never deltaprop runtime dependencies.
+
+Usage::
+
+    python benchmarks/compare.py [--rounds R] [--epochs E] [--batch-sizes 10,128,1024]
+                                 [--activations sigmoid,relu] [--lr 0.1] [--threads 2] [--quick]
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as _dt
+import json
+import math
+import os
+import platform
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from importlib import metadata
+
+HIDDEN = 100
+SIZES = [784, HIDDEN, 10]
+SYSTEMS = ("deltaprop", "torch", "torch-dataloader", "sklearn")
+SKLEARN_BATCHES = (128,)
+
+#: The issue's targets (issue 4): batch → (deltaprop speed-up over PyTorch ≥, deltaprop / GEMM floor ≤).
+TARGETS = {10: (4.0, 2.0), 128: (1.5, 1.8), 1024: (1.2, 1.6)}
+SKLEARN_TARGET = 1.3  # deltaprop ≥ 1.3× faster than MLPClassifier(sgd) at batch 128
+MEMORY_TARGET_MB = 40.0  # training peak ≤ 40 MB above the float32 data set
+IMPORT_TARGET_S = 0.15
+HELP_TARGET_S = 0.30
+
+THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+KEPT_VARS = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
+
+MB = 1024.0 * 1024.0
+
+
+# --------------------------------------------------------------------------------------------
+# Memory helpers (Linux)
+# --------------------------------------------------------------------------------------------
+
+
+def _status_kb(field: str) -> float | None:
+    try:
+        with open("/proc/self/status") as fh:
+            for line in fh:
+                if line.startswith(field + ":"):
+                    return float(line.split()[1])
+    except OSError:
+        pass
+    return None
+
+
+def _reset_peak_rss() -> bool:
+    """Reset VmHWM (peak RSS) to the current RSS; Linux ≥ 4.0. Return whether it worked."""
+    try:
+        with open("/proc/self/clear_refs", "w") as fh:
+            fh.write("5")
+        return True
+    except OSError:
+        return False
+
+
+def _peak_rss_mb() -> float:
+    """Peak RSS of this process over its whole life (ru_maxrss is in KiB on Linux)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+
+
+class _TrainingMemory:
+    """RSS just before training, and the peak during training (VmHWM reset before it starts)."""
+
+    def __enter__(self) -> _TrainingMemory:
+        self.reset = _reset_peak_rss()
+        self.before_kb = _status_kb("VmRSS")
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.peak_kb = _status_kb("VmHWM") if self.reset else None
+
+    def extra_mb(self) -> float | None:
+        if self.peak_kb is None or self.before_kb is None:
+            return None
+        return (self.peak_kb - self.before_kb) / 1024.0
+
+
+# --------------------------------------------------------------------------------------------
+# Workers (each runs in its own process)
+# --------------------------------------------------------------------------------------------
+
+
+def _load_data():
+    import numpy as np
+
+    import deltaprop as dp
+
+    (X, y), (Xt, yt) = dp.datasets.load("fashion-mnist", download=False)
+    X = np.ascontiguousarray(X, dtype=np.float32)
+    Xt = np.ascontiguousarray(Xt, dtype=np.float32)
+    return X, np.asarray(y, dtype=np.int64), Xt, np.asarray(yt, dtype=np.int64)
+
+
+def _init_params(activation: str):
+    """deltaprop's own initial weights (seed 0), to give every system the same start."""
+    import deltaprop as dp
+
+    net = dp.Network(SIZES, activation=activation, output="softmax", cost="log_likelihood", seed=0)
+    return net
+
+
+def worker_deltaprop(args) -> dict:
+    import numpy as np
+
+    import deltaprop as dp
+
+    X, y, Xt, yt = _load_data()
+    data_mb = (X.nbytes + Xt.nbytes) / MB
+    net = _init_params(args.activation)
+    with _TrainingMemory() as mem:
+        hist = dp.fit(
+            net, X, y, epochs=args.epochs, batch_size=args.batch, optimizer=dp.SGD(lr=args.lr),
+            seed=0, progress=False,
+        )
+    seconds = list(hist.seconds)
+    acc = float(np.mean(net.predict(Xt) == yt))
+    return {"seconds": seconds, "test_accuracy": acc, "train_extra_mb": mem.extra_mb(), "data_mb": data_mb}
+
+
+def _torch_model(activation: str, threads: int):
+    import torch
+
+    torch.set_num_threads(threads)
+    torch.manual_seed(0)
+    net = _init_params(activation)
+    act = torch.nn.Sigmoid() if activation == "sigmoid" else torch.nn.ReLU()
+    model = torch.nn.Sequential(torch.nn.Linear(SIZES[0], SIZES[1]), act, torch.nn.Linear(SIZES[1], SIZES[2]))
+    with torch.no_grad():
+        for layer, W, b in zip((model[0], model[2]), net.weights, net.biases):
+            layer.weight.copy_(torch.from_numpy(W))
+            layer.bias.copy_(torch.from_numpy(b))
+    return model
+
+
+def _torch_accuracy(model, Xt, yt) -> float:
+    import torch
+
+    with torch.no_grad():
+        pred = model(torch.from_numpy(Xt)).argmax(dim=1).numpy()
+    return float((pred == yt).mean())
+
+
+def worker_torch(args) -> dict:
+    import torch
+    import torch.nn.functional as F
+
+    X, y, Xt, yt = _load_data()
+    model = _torch_model(args.activation, args.threads)
+    opt = torch.optim.SGD(model.parameters(), lr=args.lr)
+    Xtr = torch.from_numpy(X)
+    ytr = torch.from_numpy(y)
+    n = len(Xtr)
+    B = args.batch
+    gen = torch.Generator().manual_seed(0)
+    seconds = []
+    with _TrainingMemory() as mem:
+        for _ in range(args.epochs):
+            start = time.perf_counter()
+            order = torch.randperm(n, generator=gen)
+            for first in range(0, n, B):
+                idx = order[first : first + B]
+                loss = F.cross_entropy(model(Xtr[idx]), ytr[idx])
+                opt.zero_grad(set_to_none=True)
+                loss.backward()
+                opt.step()
+            seconds.append(time.perf_counter() - start)
+    return {"seconds": seconds, "test_accuracy": _torch_accuracy(model, Xt, yt), "train_extra_mb": mem.extra_mb(),
+            "torch_threads": torch.get_num_threads()}
+
+
+def worker_torch_dataloader(args) -> dict:
+    import torch
+    import torch.nn.functional as F
+    from torch.utils.data import DataLoader, TensorDataset
+
+    X, y, Xt, yt = _load_data()
+    model = _torch_model(args.activation, args.threads)
+    opt = torch.optim.SGD(model.parameters(), lr=args.lr)
+    loader = DataLoader(
+        TensorDataset(torch.from_numpy(X), torch.from_numpy(y)), batch_size=args.batch, shuffle=True,
+        generator=torch.Generator().manual_seed(0),
+    )
+    seconds = []
+    with _TrainingMemory() as mem:
+        for _ in range(args.epochs):
+            start = time.perf_counter()
+            for xb, yb in loader:
+                loss = F.cross_entropy(model(xb), yb)
+                opt.zero_grad(set_to_none=True)
+                loss.backward()
+                opt.step()
+            seconds.append(time.perf_counter() - start)
+    return {"seconds": seconds, "test_accuracy": _torch_accuracy(model, Xt, yt), "train_extra_mb": mem.extra_mb(),
+            "torch_threads": torch.get_num_threads()}
+
+
+def worker_sklearn(args) -> dict:
+    import warnings
+
+    from sklearn.exceptions import ConvergenceWarning
+    from sklearn.neural_network import MLPClassifier
+
+    X, y, Xt, yt = _load_data()
+    clf = MLPClassifier(
+        hidden_layer_sizes=(HIDDEN,), activation="logistic" if args.activation == "sigmoid" else "relu",
+        solver="sgd", momentum=0.0, nesterovs_momentum=False, learning_rate="constant",
+        learning_rate_init=args.lr, batch_size=args.batch, alpha=0.0, max_iter=args.epochs, shuffle=True,
+        tol=0.0, n_iter_no_change=10**9, early_stopping=False, random_state=0,
+    )
+    with _TrainingMemory() as mem, warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        start = time.perf_counter()
+        clf.fit(X, y)
+        total = time.perf_counter() - start
+    # One fit call runs all epochs; sklearn does not time them separately: report the mean.
+    seconds = [total / clf.n_iter_] * clf.n_iter_
+    acc = float((clf.predict(Xt) == yt).mean())
+    return {"seconds": seconds, "test_accuracy": acc, "train_extra_mb": mem.extra_mb(),
+            "note": "per-epoch = fit time / epochs", "coef_dtype": str(clf.coefs_[0].dtype)}
+
+
+def worker_gemm(args) -> dict:
+    """The five matrix products of one training step × steps per epoch, operands preallocated."""
+    import numpy as np
+
+    n = 60_000
+    B = args.batch
+    rng = np.random.default_rng(0)
+    f32 = np.float32
+    d0, d1_, d2_ = SIZES
+
+    def operands(m: int) -> dict:
+        return {
+            "X": rng.random((m, d0), dtype=f32), "W1": rng.random((d1_, d0), dtype=f32),
+            "A1": rng.random((m, d1_), dtype=f32), "W2": rng.random((d2_, d1_), dtype=f32),
+            "d2": rng.random((m, d2_), dtype=f32), "d1": rng.random((m, d1_), dtype=f32),
+            "Z1": np.empty((m, d1_), f32), "Z2": np.empty((m, d2_), f32), "gW2": np.empty((d2_, d1_), f32),
+            "D1": np.empty((m, d1_), f32), "gW1": np.empty((d1_, d0), f32),
+        }
+
+    def step(o: dict) -> None:
+        np.matmul(o["X"], o["W1"].T, out=o["Z1"])  # forward, layer 1
+        np.matmul(o["A1"], o["W2"].T, out=o["Z2"])  # forward, layer 2
+        np.matmul(o["d2"].T, o["A1"], out=o["gW2"])  # BP4, layer 2
+        np.matmul(o["d2"], o["W2"], out=o["D1"])  # BP2, δ back to layer 1
+        np.matmul(o["d1"].T, o["X"], out=o["gW1"])  # BP4, layer 1
+
+    full, rest = divmod(n, B)
+    o_full = operands(B)
+    o_rest = operands(rest) if rest else None
+    for _ in range(min(full, 50)):  # warm-up
+        step(o_full)
+    reps = max(3, args.rounds * args.epochs)
+    seconds = []
+    for _ in range(reps):
+        start = time.perf_counter()
+        for _ in range(full):
+            step(o_full)
+        if o_rest is not None:
+            step(o_rest)
+        seconds.append(time.perf_counter() - start)
+    return {"seconds": seconds, "test_accuracy": None, "train_extra_mb": None, "steps": full + (1 if rest else 0)}
+
+
+WORKERS = {
+    "deltaprop": worker_deltaprop,
+    "torch": worker_torch,
+    "torch-dataloader": worker_torch_dataloader,
+    "sklearn": worker_sklearn,
+    "gemm-floor": worker_gemm,
+}
+
+
+def run_worker(args) -> None:
+    try:
+        from threadpoolctl import threadpool_info
+    except ImportError:  # pragma: no cover
+        threadpool_info = None
+    result = WORKERS[args.system](args)
+    result["peak_rss_mb"] = _peak_rss_mb()
+    if threadpool_info is not None:
+        result["blas_threads"] = sorted({p.get("num_threads") for p in threadpool_info()} - {None})
+    sys.stdout.write("@@RESULT@@" + json.dumps(result) + "\n")
+    sys.stdout.flush()
+
+
+# --------------------------------------------------------------------------------------------
+# Parent: schedule, machine info, table, targets
+# --------------------------------------------------------------------------------------------
+
+
+def child_env(threads: int) -> dict:
+    env = dict(os.environ)
+    for var in THREAD_VARS:
+        env[var] = str(threads)
+    env.setdefault("PYTHONWARNINGS", "ignore")
+    return env
+
+
+def spawn(system: str, batch: int, activation: str, a) -> dict:
+    cmd = [
+        sys.executable, os.path.abspath(__file__), "--worker", system, "--batch", str(batch),
+        "--activation", activation, "--epochs", str(a.epochs), "--lr", repr(a.lr), "--threads", str(a.threads),
+        "--rounds", str(a.rounds),
+    ]
+    start = time.perf_counter()
+    proc = subprocess.run(cmd, env=child_env(a.threads), capture_output=True, text=True)
+    wall = time.perf_counter() - start
+    for line in reversed(proc.stdout.splitlines()):
+        if line.startswith("@@RESULT@@"):
+            out = json.loads(line[len("@@RESULT@@"):])
+            out["wall"] = wall
+            return out
+    raise RuntimeError(
+        f"worker {system} batch={batch} activation={activation} failed (exit {proc.returncode}):\n"
+        f"{proc.stdout[-2000:]}\n{proc.stderr[-4000:]}"
+    )
+
+
+def schedule(a) -> list[tuple[str, int, str]]:
+    """One round: for each (batch, activation) the systems in turn; the GEMM floor once per batch."""
+    jobs = []
+    for batch in a.batch_sizes:
+        for i, act in enumerate(a.activations):
+            systems = [s for s in a.systems if s != "sklearn" or batch in SKLEARN_BATCHES]
+            jobs.extend((s, batch, act) for s in systems)
+            if i == 0 and not a.no_floor:
+                jobs.append(("gemm-floor", batch, "-"))
+    return jobs
+
+
+def cpu_model() -> str:
+    try:
+        with open("/proc/cpuinfo") as fh:
+            for line in fh:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def _version(dist: str) -> str:
+    try:
+        return metadata.version(dist)
+    except metadata.PackageNotFoundError:
+        return "not installed"
+
+
+def blas_info() -> str:
+    parts = []
+    try:
+        import numpy as np
+
+        cfg = np.show_config(mode="dicts")
+        blas = cfg.get("Build Dependencies", {}).get("blas", {})
+        if blas:
+            parts.append(f"{blas.get('name', '?')} {blas.get('version', '')}".strip())
+    except Exception:  # older NumPy: no mode="dicts"
+        pass
+    try:
+        from threadpoolctl import threadpool_info
+
+        for p in threadpool_info():
+            if p.get("user_api") == "blas":
+                parts.append(f"runtime {p.get('internal_api')} {p.get('version')} ({p.get('architecture')})")
+                break
+    except Exception:
+        pass
+    return "; ".join(parts) or "unknown"
+
+
+def machine_header(a) -> list[str]:
+    import numpy as np
+
+    cores = os.cpu_count()
+    try:
+        usable = len(os.sched_getaffinity(0))
+    except AttributeError:
+        usable = cores
+    lines = [
+        "## deltaprop vs PyTorch vs scikit-learn — 784-100-10 on Fashion-MNIST",
+        "",
+        f"- Date: {_dt.datetime.now().astimezone().strftime('%Y-%m-%d %H:%M %Z')}",
+        f"- CPU: {cpu_model()} — {cores} logical cores ({usable} usable); {platform.system()} {platform.release()}",
+        f"- Python {platform.python_version()}; NumPy {np.__version__}; deltaprop {_version('deltaprop')}; "
+        f"torch {_version('torch')}; scikit-learn {_version('scikit-learn')}",
+        f"- BLAS: {blas_info()}",
+        f"- Threads per process: {a.threads} ({', '.join(f'{v}={a.threads}' for v in THREAD_VARS)}; "
+        f"torch.set_num_threads({a.threads}))",
+        f"- Network 784-{HIDDEN}-10, hidden {'/'.join(a.activations)}, softmax + log-likelihood (cross-entropy), "
+        f"plain SGD lr={a.lr:g}, float32; deltaprop's seed-0 initial weights copied into PyTorch "
+        "(scikit-learn uses its own Glorot init)",
+        f"- {a.rounds} round(s) × {a.epochs} epoch(s); each system/config in its own process, systems alternating "
+        "(order reversed on odd rounds); s/epoch = median (min–max) over epochs × rounds of training-step time "
+        "only (data loading and evaluation excluded; scikit-learn: fit time / epochs)",
+    ]
+    kept = [f"{v}={os.environ[v]}" for v in KEPT_VARS if v in os.environ]
+    if kept:
+        lines.append(f"- Environment left as found for every process: {', '.join(kept)}")
+    return lines
+
+
+def _fmt_s(x: float) -> str:
+    if x >= 10:
+        return f"{x:.1f}"
+    if x >= 1:
+        return f"{x:.2f}"
+    if x >= 0.1:
+        return f"{x:.3f}"
+    return f"{x:.4f}"
+
+
+def summarise(results: dict) -> dict:
+    out = {}
+    for key, runs in results.items():
+        secs = [s for r in runs for s in r["seconds"]]
+        accs = [r["test_accuracy"] for r in runs if r.get("test_accuracy") is not None]
+        extra = [r["train_extra_mb"] for r in runs if r.get("train_extra_mb") is not None]
+        out[key] = {
+            "median": statistics.median(secs), "min": min(secs), "max": max(secs),
+            "acc": statistics.median(accs) if accs else None,
+            "rss": max(r["peak_rss_mb"] for r in runs),
+            "extra": max(extra) if extra else None,
+            "data_mb": runs[0].get("data_mb"),
+            "n": len(secs),
+        }
+    return out
+
+
+def table(summary: dict, a) -> list[str]:
+    n = 60_000
+    rows = [
+        "| system | batch | activation | s/epoch median (min–max) | examples/s | test accuracy | peak RSS MB "
+        "| vs deltaprop (time / deltaprop time) | × GEMM floor |",
+        "|---|---:|---|---|---:|---:|---:|---:|---:|",
+    ]
+    order = ("deltaprop", "torch", "torch-dataloader", "sklearn")
+    for batch in a.batch_sizes:
+        floor = summary.get(("gemm-floor", batch, "-"))
+        for act in a.activations:
+            dp_row = summary.get(("deltaprop", batch, act))
+            for system in order:
+                s = summary.get((system, batch, act))
+                if s is None:
+                    continue
+                ratio = "—"
+                if system != "deltaprop" and dp_row is not None:
+                    ratio = f"{s['median'] / dp_row['median']:.2f}×"
+                xfloor = f"{s['median'] / floor['median']:.2f}×" if (system == "deltaprop" and floor) else ""
+                acc = f"{s['acc']:.4f}" if s["acc"] is not None else "—"
+                rows.append(
+                    f"| {system} | {batch} | {act} | {_fmt_s(s['median'])} ({_fmt_s(s['min'])}–{_fmt_s(s['max'])}) "
+                    f"| {n / s['median']:,.0f} | {acc} | {s['rss']:.0f} | {ratio} | {xfloor} |"
+                )
+        if floor:
+            rows.append(
+                f"| GEMM floor (5 matmuls × steps) | {batch} | — | {_fmt_s(floor['median'])} "
+                f"({_fmt_s(floor['min'])}–{_fmt_s(floor['max'])}) | {n / floor['median']:,.0f} | — | {floor['rss']:.0f} "
+                "| — | 1.00× |"
+            )
+    return rows
+
+
+def startup_times(reps: int = 5) -> tuple[float | None, float | None]:
+    """Median in-process `import deltaprop` time and wall time of `deltaprop --help`."""
+    code = "import time; t = time.perf_counter(); import deltaprop; print(time.perf_counter() - t)"
+    imports, helps = [], []
+    exe = os.path.join(os.path.dirname(sys.executable), "deltaprop")
+    help_cmd = [exe, "--help"] if os.path.exists(exe) else [sys.executable, "-m", "deltaprop", "--help"]
+    for _ in range(reps):
+        try:
+            p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+            imports.append(float(p.stdout.strip().splitlines()[-1]))
+            t = time.perf_counter()
+            subprocess.run(help_cmd, capture_output=True, check=True)
+            helps.append(time.perf_counter() - t)
+        except (subprocess.CalledProcessError, ValueError, IndexError, OSError):
+            pass
+    return (statistics.median(imports) if imports else None, statistics.median(helps) if helps else None)
+
+
+def targets(summary: dict, a, startup) -> list[str]:
+    def mark(ok: bool | None) -> str:
+        return "n/a" if ok is None else ("MET" if ok else "NOT MET")
+
+    rows = [
+        "### Targets (issue 4)",
+        "",
+        "| target | batch | activation | required | measured | status |",
+        "|---|---:|---|---|---|---|",
+    ]
+    for batch in a.batch_sizes:
+        if batch not in TARGETS:
+            continue
+        speed, floor_max = TARGETS[batch]
+        floor = summary.get(("gemm-floor", batch, "-"))
+        for act in a.activations:
+            dp_row = summary.get(("deltaprop", batch, act))
+            if dp_row is None:
+                continue
+            th = summary.get(("torch", batch, act))
+            if th is not None:
+                r = th["median"] / dp_row["median"]
+                rows.append(f"| faster than PyTorch (plain loop) | {batch} | {act} | ≥ {speed:.1f}× | {r:.2f}× | {mark(r >= speed)} |")
+            if floor is not None:
+                r = dp_row["median"] / floor["median"]
+                rows.append(f"| epoch time / GEMM floor | {batch} | {act} | ≤ {floor_max:.1f}× | {r:.2f}× | {mark(r <= floor_max)} |")
+            sk = summary.get(("sklearn", batch, act))
+            if sk is not None:
+                r = sk["median"] / dp_row["median"]
+                rows.append(f"| faster than scikit-learn MLPClassifier(sgd) | {batch} | {act} | ≥ {SKLEARN_TARGET:.1f}× | {r:.2f}× | {mark(r >= SKLEARN_TARGET)} |")
+    extras = [s["extra"] for k, s in summary.items() if k[0] == "deltaprop" and s["extra"] is not None]
+    if extras:
+        worst = max(extras)
+        rows.append(f"| training peak RSS above RSS with the data loaded (worst config) | all | all | ≤ {MEMORY_TARGET_MB:.0f} MB | {worst:.1f} MB | {mark(worst <= MEMORY_TARGET_MB)} |")
+    imp, hlp = startup
+    if imp is not None:
+        rows.append(f"| `import deltaprop` (in-process, median of 5) | — | — | ≤ {IMPORT_TARGET_S} s | {imp:.3f} s | {mark(imp <= IMPORT_TARGET_S)} |")
+    if hlp is not None:
+        rows.append(f"| `deltaprop --help` (wall, median of 5) | — | — | ≤ {HELP_TARGET_S} s | {hlp:.3f} s | {mark(hlp <= HELP_TARGET_S)} |")
+    data_mb = next((s["data_mb"] for k, s in summary.items() if k[0] == "deltaprop" and s.get("data_mb")), None)
+    if data_mb:
+        rows += ["", f"Memory: the float32 data set (train + test) is {data_mb:.0f} MB; the memory row is the growth of "
+                 "RSS during `fit` (VmHWM reset after loading, minus VmRSS just before `fit`), so the data set itself "
+                 "is not counted."]
+    return rows
+
+
+def parse(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--rounds", type=int, default=3, help="repetitions of the whole schedule (default 3)")
+    p.add_argument("--epochs", type=int, default=2, help="epochs per run (default 2)")
+    p.add_argument("--batch-sizes", default="10,128,1024", help="comma-separated (default 10,128,1024)")
+    p.add_argument("--activations", default="sigmoid,relu", help="hidden activations (default sigmoid,relu)")
+    p.add_argument("--systems", default=",".join(SYSTEMS), help=f"subset of {','.join(SYSTEMS)}")
+    p.add_argument("--lr", type=float, default=0.1, help="SGD learning rate, the same for all (default 0.1)")
+    p.add_argument("--threads", type=int, default=2, help="BLAS/OpenMP/torch threads per process (default 2)")
+    p.add_argument("--no-floor", action="store_true", help="skip the GEMM floor")
+    p.add_argument("--quick", action="store_true", help="smoke test: 1 round, 1 epoch, batch 128, sigmoid")
+    p.add_argument("--json", metavar="FILE", help="also write the raw per-run results here")
+    p.add_argument("--worker", help=argparse.SUPPRESS)
+    p.add_argument("--batch", type=int, help=argparse.SUPPRESS)
+    p.add_argument("--activation", help=argparse.SUPPRESS)
+    a = p.parse_args(argv)
+    if a.quick:
+        a.rounds, a.epochs, a.batch_sizes, a.activations = 1, 1, "128", "sigmoid"
+    a.batch_sizes = [int(b) for b in str(a.batch_sizes).split(",") if b.strip()]
+    a.activations = [s.strip() for s in str(a.activations).split(",") if s.strip()]
+    a.systems = [s.strip() for s in str(a.systems).split(",") if s.strip()]
+    for act in a.activations:
+        if act not in ("sigmoid", "relu"):
+            p.error(f"--activations: {act!r} is not one of sigmoid, relu")
+    for s in a.systems:
+        if s not in SYSTEMS:
+            p.error(f"--systems: {s!r} is not one of {', '.join(SYSTEMS)}")
+    if a.rounds < 1 or a.epochs < 1 or a.threads < 1 or any(b < 1 for b in a.batch_sizes):
+        p.error("--rounds, --epochs, --threads and batch sizes must be ≥ 1")
+    return a
+
+
+def main(argv=None) -> int:
+    a = parse(argv)
+    if a.worker:
+        run_worker(a)
+        return 0
+    jobs = schedule(a)
+    results: dict[tuple, list] = {}
+    t0 = time.perf_counter()
+    total = len(jobs) * a.rounds
+    done = 0
+    for rnd in range(a.rounds):
+        round_jobs = jobs if rnd % 2 == 0 else list(reversed(jobs))
+        for system, batch, act in round_jobs:
+            r = spawn(system, batch, act, a)
+            results.setdefault((system, batch, act), []).append(r)
+            done += 1
+            med = statistics.median(r["seconds"])
+            print(f"[{done}/{total}] round {rnd + 1}: {system:<16} batch {batch:<5} {act:<7} "
+                  f"{med:.3f} s/epoch (process {r['wall']:.1f} s)", file=sys.stderr, flush=True)
+    startup = startup_times()
+    summary = summarise(results)
+    lines = machine_header(a) + [""] + table(summary, a) + [""] + targets(summary, a, startup)
+    lines += ["", f"Total benchmark wall time: {time.perf_counter() - t0:.0f} s"]
+    print("\n".join(lines))
+    if a.json:
+        with open(a.json, "w") as fh:
+            json.dump([{"system": k[0], "batch": k[1], "activation": k[2], "runs": v} for k, v in results.items()], fh, indent=1)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
