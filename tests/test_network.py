@@ -466,3 +466,33 @@ def test_copy_is_independent(classifier: Network, dtype: object) -> None:
     assert len(classifier.weights) == 2
     for p, q in zip(_parameters(classifier), original, strict=True):
         np.testing.assert_array_equal(p, q)
+
+
+@pytest.mark.parametrize(
+    "kwargs,message",
+    [
+        ({"seed": -1}, "seed must be an integer ≥ 0, a numpy Generator or None; got -1"),
+        ({"seed": 1.5}, "seed must be an integer ≥ 0, a numpy Generator or None; got 1.5"),
+        ({"init": ["he"]}, "init ['he'] is unknown; choose one of default, xavier, glorot, he"),
+        ({"activation": 5}, "activation must be a name, an Activation or a list of them; got 5"),
+        ({"dtype": None}, "dtype None is not supported; use float32 or float64"),
+    ],
+)
+def test_constructor_rejects_odd_arguments(kwargs: dict, message: str) -> None:
+    with pytest.raises(ValueError, match=exact(message)):
+        Network([4, 5, 3], **kwargs)
+
+
+def test_sizes_may_be_a_numpy_array() -> None:
+    assert Network(np.array([4, 5, 3])).sizes == [4, 5, 3]
+
+
+def test_gradcheck_checks_parameters_and_takes_numpy_scalars() -> None:
+    import deltaprop as dp
+
+    net = Network([2, 3, 2], output="softmax", cost="log_likelihood")
+    X, y = np.eye(2), np.array([0, 1])
+    assert dp.check_gradients(net, X, y, eps=np.float32(1e-6), directions=np.int64(2)).passed(1e-7)
+    net.weights[0] = net.weights[0].T
+    with pytest.raises(ValueError, match=exact("weights[0] must be a float32 array of shape (3, 2) for sizes [2, 3, 2]; got (2, 3) float32")):
+        dp.check_gradients(net, X, y)

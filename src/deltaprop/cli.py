@@ -35,6 +35,16 @@ def _sizes(text: str) -> list[int]:
     return sizes
 
 
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = float("nan")
+    if not value > 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"must be a finite number > 0; got {text!r}")
+    return value
+
+
 def _build_parser() -> _Parser:
     from . import __version__
 
@@ -83,13 +93,16 @@ def _build_parser() -> _Parser:
     gradcheck.add_argument("--examples", type=int, default=10, help="random examples in the batch (default 10)")
     gradcheck.add_argument("--eps", type=float, default=1e-6, help="central-difference step (default 1e-6)")
     gradcheck.add_argument("--directions", type=int, help="check this many random directions per array, not every entry")
-    gradcheck.add_argument("--tol", type=float, default=1e-7, help="largest relative error that passes (default 1e-7)")
+    gradcheck.add_argument("--tol", type=_positive_float, default=1e-7, help="largest relative error that passes (default 1e-7)")
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     """Run the command line ``argv`` (default ``sys.argv[1:]``); return the exit status."""
-    args = _build_parser().parse_args(argv)
+    try:
+        args = _build_parser().parse_args(argv)
+    except SystemExit as e:  # --help, --version, or a usage error already printed as one line
+        return e.code if isinstance(e.code, int) else 0
     try:
         return {"train": _train, "evaluate": _evaluate, "predict": _predict, "gradcheck": _gradcheck, "datasets": _datasets}[args.command](args)
     except BrokenPipeError:  # e.g. `deltaprop predict ... | head`: the reader has gone

@@ -106,10 +106,12 @@ def check_gradients(
     -------
     GradientCheck
     """
-    if not isinstance(eps, (int, float)) or not 0 < eps < 1:
+    net.check_parameters()
+    if isinstance(eps, bool) or not isinstance(eps, (int, float, np.integer, np.floating)) or not 0 < eps < 1:
         raise ValueError(f"eps must be a number in (0, 1); got {eps!r}")
-    if directions is not None and (not isinstance(directions, int) or directions < 1):
+    if directions is not None and (isinstance(directions, bool) or not isinstance(directions, (int, np.integer)) or directions < 1):
         raise ValueError(f"directions must be a positive integer; got {directions!r}")
+    eps, directions = float(eps), None if directions is None else int(directions)
     net64, wide = net.copy(np.float64), net.copy(np.longdouble)
     X64 = net64.inputs(X)
     Y64 = net64.targets(y, len(X64))

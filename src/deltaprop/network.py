@@ -44,6 +44,11 @@ INITIALIZERS = {"default": _init_default, "xavier": _init_xavier, "glorot": _ini
 _CLASSIFIER_OUTPUTS = ("sigmoid", "softmax")
 
 
+def class_labels(rows: np.ndarray) -> np.ndarray:
+    """Return the class of each row of outputs or targets: argmax, or ≥ ½ for one column."""
+    return (rows[:, 0] >= 0.5).astype(np.intp) if rows.shape[1] == 1 else rows.argmax(axis=1)
+
+
 class Network:
     """A fully connected feed-forward network trained by backpropagation.
 
@@ -86,6 +91,8 @@ class Network:
         seed: int | np.random.Generator | None = 0,
         dtype: str | np.dtype | type = "float32",
     ) -> None:
+        if isinstance(sizes, np.ndarray) and sizes.ndim == 1:
+            sizes = sizes.tolist()
         if isinstance(sizes, (str, bytes)) or not isinstance(sizes, Sequence) or len(sizes) < 2:
             raise ValueError(
                 f"sizes must list at least an input and an output width, e.g. [784, 100, 10]; got {sizes!r}"
@@ -94,6 +101,8 @@ class Network:
         n_hidden = len(self.sizes) - 2
         if isinstance(activation, (str, Activation)):
             activation = [activation] * n_hidden
+        elif not isinstance(activation, Sequence):
+            raise ValueError(f"activation must be a name, an Activation or a list of them; got {activation!r}")
         elif len(activation) != n_hidden:
             raise ValueError(
                 f"activation lists {len(activation)} functions but sizes {self.sizes} has {n_hidden} hidden layers"
@@ -108,14 +117,18 @@ class Network:
         if self.activations[-1].name == "softmax" and self.sizes[-1] == 1:
             raise ValueError("output 'softmax' over a single unit is constantly 1; use 'sigmoid' for one output")
         self.cost_function = get_cost(cost)
+        if dtype is None:
+            raise ValueError("dtype None is not supported; use float32 or float64")
         try:
             self.dtype = np.dtype(dtype)
         except TypeError:
             raise ValueError(f"dtype {dtype!r} is not a NumPy dtype; use float32 or float64") from None
         if self.dtype not in (np.float32, np.float64):
             raise ValueError(f"dtype {self.dtype.name!r} is not supported; use float32 or float64")
-        if init not in INITIALIZERS:
+        if not isinstance(init, str) or init not in INITIALIZERS:
             raise ValueError(f"init {init!r} is unknown; choose one of {', '.join(INITIALIZERS)}")
+        if not (seed is None or isinstance(seed, np.random.Generator) or (isinstance(seed, (int, np.integer)) and not isinstance(seed, bool) and seed >= 0)):
+            raise ValueError(f"seed must be an integer ≥ 0, a numpy Generator or None; got {seed!r}")
         rng = np.random.default_rng(seed)
         self.weights: list[np.ndarray] = []
         self.biases: list[np.ndarray] = []
@@ -195,9 +208,7 @@ class Network:
         a = self.predict_proba(X)
         if not self.is_classifier:
             return a
-        if a.shape[1] == 1:
-            return (a[:, 0] >= 0.5).astype(np.intp)
-        return a.argmax(axis=1)
+        return class_labels(a)
 
     def accuracy(self, X: object, y: object) -> float:
         """Return the fraction of examples whose predicted class is the true one.
@@ -210,7 +221,7 @@ class Network:
             )
         X = self.inputs(X)
         Y = self.targets(y, len(X))
-        truth = (Y[:, 0] >= 0.5).astype(np.intp) if Y.shape[1] == 1 else Y.argmax(axis=1)
+        truth = class_labels(Y)
         return float(np.mean(self.predict(X) == truth))
 
     def cost(self, X: object, y: object, l2: float = 0.0, n_total: int | None = None) -> float:

@@ -18,7 +18,7 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 
 from .backprop import backprop, forward
-from .network import Network
+from .network import Network, class_labels
 from .validation import positive_int, regularisation
 from .optimizers import SGD, Optimizer
 
@@ -86,9 +86,7 @@ def _evaluate(net: Network, X: np.ndarray, Y: np.ndarray, l2: float, n_reg: int)
     cost = float(net.cost_function.value(outputs, Y) + net.l2_penalty(l2, n_reg))
     if not net.is_classifier:
         return cost, None
-    if Y.shape[1] == 1:
-        return cost, float(np.mean((outputs[:, 0] >= 0.5) == (Y[:, 0] >= 0.5)))
-    return cost, float(np.mean(outputs.argmax(axis=1) == Y.argmax(axis=1)))
+    return cost, float(np.mean(class_labels(outputs) == class_labels(Y)))
 
 
 def fit(
