@@ -307,7 +307,7 @@ def run_worker(args) -> None:
         from threadpoolctl import threadpool_info
     except ImportError:  # pragma: no cover
         threadpool_info = None
-    result = WORKERS[args.system](args)
+    result = WORKERS[args.worker](args)
     result["peak_rss_mb"] = _peak_rss_mb()
     if threadpool_info is not None:
         result["blas_threads"] = sorted({p.get("num_threads") for p in threadpool_info()} - {None})
