@@ -115,7 +115,7 @@ def backprop(
             delta = (delta @ net.weights[i + 1]) * net.activations[i].derivative(zs[i], acts[i + 1])  # (BP2)
         deltas[i] = delta
         db[i] = delta.sum(axis=0) / n  # (BP3)
-        dW[i] = delta.T @ acts[i] / n  # (BP4)
+        dW[i] = (delta.T / n) @ acts[i]  # (BP4), 1/n applied to the small factor
         if l2:
             dW[i] += (l2 / n_reg) * net.weights[i]  # + ∂/∂W of λ/(2n) Σ w²
     return Gradients(dW, db, deltas)
