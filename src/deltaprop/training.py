@@ -153,8 +153,7 @@ def fit(
                     batch = order[first : first + batch_size]
                     grads = backprop(net, X[batch], Y[batch], l2, n)
                     optimizer.step(params, grads.parameters())
-            history.seconds.append(time.perf_counter() - start)
-            with np.errstate(over="ignore", invalid="ignore"):
+                history.seconds.append(time.perf_counter() - start)
                 cost, accuracy = _evaluate(net, X, Y, l2, n)
             if not np.isfinite(cost) or not all(np.isfinite(p).all() for p in params):
                 raise ValueError(
