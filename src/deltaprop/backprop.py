@@ -114,8 +114,9 @@ def backprop(
         if i < depth - 1:
             delta = (delta @ net.weights[i + 1]) * net.activations[i].derivative(zs[i], acts[i + 1])  # (BP2)
         deltas[i] = delta
-        db[i] = delta.sum(axis=0) / n  # (BP3)
-        dW[i] = (delta.T / n) @ acts[i]  # (BP4), 1/n applied to the small factor
+        delta_over_n = delta / n  # the cost is the mean over the batch: its 1/n, once, on the small factor
+        db[i] = delta_over_n.sum(axis=0)  # (BP3)
+        dW[i] = delta_over_n.T @ acts[i]  # (BP4)
         if l2:
             dW[i] += (l2 / n_reg) * net.weights[i]  # + ∂/∂W of λ/(2n) Σ w²
     return Gradients(dW, db, deltas)

@@ -25,7 +25,7 @@ from .optimizers import SGD, Optimizer
 __all__ = ["fit", "evaluate", "History"]
 
 #: Rows per forward pass when evaluating, to bound memory on large data sets.
-EVAL_CHUNK = 10_000
+EVAL_CHUNK = 4096
 
 
 @dataclass
@@ -60,7 +60,7 @@ class History:
 
 
 def evaluate(net: Network, X: object, y: object, l2: float = 0.0, n_total: int | None = None) -> tuple[float, float | None]:
-    """Return (cost, accuracy) of ``net`` on a data set, in chunks of 10 000 rows.
+    """Return (cost, accuracy) of ``net`` on a data set, in chunks of 4096 rows.
 
     Parameters
     ----------

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["positive_int", "regularisation", "as_inputs", "as_targets"]
+__all__ = ["positive_int", "regularisation", "all_finite", "as_inputs", "as_targets"]
 
 
 def positive_int(name: str, value: object) -> int:
@@ -31,6 +31,14 @@ def _first_bad(mask: np.ndarray) -> str:
     return ", ".join(f"{axis} {i}" for axis, i in zip(("row", "column"), index))
 
 
+def all_finite(a: np.ndarray) -> bool:
+    """Return whether a float array holds no NaN or inf, without a full-size boolean temporary.
+
+    min and max propagate NaN and reach ±inf when one is present, so two reductions suffice.
+    """
+    return a.size == 0 or bool(np.isfinite(a.min()) and np.isfinite(a.max()))
+
+
 def as_inputs(X: object, n_in: int, dtype: np.dtype) -> np.ndarray:
     """Return ``X`` as a finite array of shape (n, n_0) in ``dtype``, or raise."""
     try:
@@ -46,9 +54,8 @@ def as_inputs(X: object, n_in: int, dtype: np.dtype) -> np.ndarray:
         raise ValueError(f"X must have shape (n, {n_in}); got shape {X.shape}{hint}")
     if X.shape[0] == 0:
         raise ValueError("X has no rows")
-    bad = ~np.isfinite(X)
-    if bad.any():
-        raise ValueError(f"X contains NaN, inf or a value beyond {np.dtype(dtype).name} (first at {_first_bad(bad)})")
+    if not all_finite(X):
+        raise ValueError(f"X contains NaN, inf or a value beyond {np.dtype(dtype).name} (first at {_first_bad(~np.isfinite(X))})")
     return X
 
 
@@ -71,7 +78,7 @@ def as_targets(y: object, n: int, n_out: int, dtype: np.dtype, cost: str) -> np.
         raise ValueError(f"y must hold numbers; got dtype {y.dtype}")
     if y.ndim not in (1, 2) or len(y) != n:
         raise ValueError(f"y must have shape ({n},) or ({n}, {n_out}) to match X's {n} rows; got shape {y.shape}")
-    if y.dtype.kind == "f" and not np.isfinite(y).all():
+    if y.dtype.kind == "f" and not all_finite(y):
         raise ValueError(f"y contains NaN or inf (first at {_first_bad(~np.isfinite(y))})")
     if y.ndim == 1 and n_out == 1:
         Y = y.reshape(n, 1).astype(dtype)
