@@ -9,12 +9,12 @@ The four equations (seed 000's numbering) and where they live:
 """
 
 from . import activations, costs, datasets
-from .backprop import ForwardPass, Gradients, backprop, backprop_per_example, forward
+from .backprop import ForwardPass, Gradients, backprop, backprop_per_example, dropout_masks, forward
 from .gradcheck import GradientCheck, check_gradients
 from .network import Network
 from .optimizers import SGD, Optimizer
 from .serialize import load, save
-from .training import History, evaluate, fit
+from .training import Callback, History, TrainingDiverged, evaluate, fit
 
 __version__ = "0.1.0"
 
@@ -28,6 +28,9 @@ __all__ = [
     "fit",
     "evaluate",
     "History",
+    "Callback",
+    "TrainingDiverged",
+    "dropout_masks",
     "SGD",
     "Optimizer",
     "check_gradients",

@@ -17,8 +17,12 @@ numbering (layer 1 is the input) and Θ^(i+1) in seed 002's. Rows are examples, 
 the seeds' column-vector equations into row form: z^l = W^l a^{l−1} + b^l becomes
 ``Z = A_prev @ W.T + b`` and (w^{l+1})ᵀ δ^{l+1} becomes ``delta @ W``.
 
-The cost C is the mean over the n examples, plus λ/(2n) Σ‖W‖² when ``l2`` = λ > 0, where n
-is ``n_total`` (the training-set size) or else the batch size.
+The cost C is the mean over the n examples, plus λ/(2n) Σ‖W‖² when ``l2`` = λ > 0 and
+λ₁/n Σ|w| when ``l1`` = λ₁ > 0, where n is ``n_total`` (the training-set size) or else the
+batch size.
+
+Dropout (inverted) enters as ``masks``: per hidden layer an array of 0 (dropped) and 1/(1 − p)
+(kept), multiplied into a^l on the way forward; a dropped unit then passes no δ back.
 """
 
 from __future__ import annotations
@@ -31,7 +35,7 @@ import numpy as np
 if TYPE_CHECKING:
     from .network import Network
 
-__all__ = ["ForwardPass", "Gradients", "forward", "backprop", "backprop_per_example"]
+__all__ = ["ForwardPass", "Gradients", "forward", "dropout_masks", "backprop", "backprop_per_example"]
 
 
 class ForwardPass(NamedTuple):
@@ -42,7 +46,8 @@ class ForwardPass(NamedTuple):
     weighted_inputs : list of ndarray
         z^l for each layer with weights, shape (n, n_l).
     activations : list of ndarray
-        a^l for every layer, the input X first: one more entry than ``weighted_inputs``.
+        a^l for every layer, the input X first: one more entry than ``weighted_inputs``
+        (with dropout, a^l after its mask: what the next layer sees).
     """
 
     weighted_inputs: list[np.ndarray]
@@ -72,18 +77,43 @@ class Gradients:
         return [g for pair in zip(self.dW, self.db) for g in pair]
 
 
-def forward(net: Network, X: np.ndarray) -> ForwardPass:
-    """Feed ``X`` (n, n_0) forward, caching z^l and a^l for every layer."""
+def forward(net: Network, X: np.ndarray, masks: list[np.ndarray | None] | None = None) -> ForwardPass:
+    """Feed ``X`` (n, n_0) forward, caching z^l and a^l for every layer.
+
+    ``masks``, for dropout: one entry per layer with weights, an (n, n_l) array or ``None``
+    (see :func:`dropout_masks`).
+    """
     weighted_inputs, activations = [], [X]
-    for W, b, act in zip(net.weights, net.biases, net.activations):
+    for i, (W, b, act) in enumerate(zip(net.weights, net.biases, net.activations)):
         z = activations[-1] @ W.T + b  # z^l = W^l a^{l−1} + b^l
         weighted_inputs.append(z)
-        activations.append(act.f(z))  # a^l = σ(z^l)
+        a = act.f(z)  # a^l = σ(z^l)
+        if masks is not None and masks[i] is not None:
+            a = a * masks[i]  # dropout
+        activations.append(a)
     return ForwardPass(weighted_inputs, activations)
 
 
+def dropout_masks(net: Network, n: int, p: float, rng: np.random.Generator) -> list[np.ndarray | None]:
+    """Draw inverted-dropout masks for ``n`` examples: each hidden unit is dropped with
+    probability ``p`` (entry 0) and kept otherwise (entry 1/(1 − p), so that the expected
+    activation is unchanged and prediction needs no rescaling). The output layer is never dropped.
+    """
+    keep = 1.0 - p
+    masks: list[np.ndarray | None] = [
+        (rng.random((n, size), dtype=net.dtype) < keep) * net.dtype.type(1.0 / keep) for size in net.sizes[1:-1]
+    ]
+    return masks + [None]
+
+
 def backprop(
-    net: Network, X: np.ndarray, Y: np.ndarray, l2: float = 0.0, n_total: int | None = None
+    net: Network,
+    X: np.ndarray,
+    Y: np.ndarray,
+    l2: float = 0.0,
+    n_total: int | None = None,
+    l1: float = 0.0,
+    masks: list[np.ndarray | None] | None = None,
 ) -> Gradients:
     """One forward and one backward pass over a mini-batch: BP1–BP4, vectorised.
 
@@ -98,6 +128,10 @@ def backprop(
         λ, the L2 regularisation strength.
     n_total : int, optional
         The n of λ/(2n); the batch size when omitted.
+    l1 : float
+        λ₁, the L1 regularisation strength (cost term λ₁/n Σ|w|).
+    masks : list, optional
+        Dropout masks, as for :func:`forward`.
 
     Returns
     -------
@@ -105,30 +139,36 @@ def backprop(
     """
     if Y.shape != (X.shape[0], net.sizes[-1]):
         raise ValueError(f"Y must be float targets of shape {(X.shape[0], net.sizes[-1])}; got {Y.shape} (Network.targets converts labels)")
-    zs, acts = forward(net, X)
+    zs, acts = forward(net, X, masks)
     n, depth = X.shape[0], len(net.weights)
     n_reg = n_total or n
     dW, db, deltas = [None] * depth, [None] * depth, [None] * depth
     delta = net.cost_function.delta(zs[-1], acts[-1], Y, net.activations[-1])  # (BP1)
     for i in reversed(range(depth)):
         if i < depth - 1:
-            delta = (delta @ net.weights[i + 1]) * net.activations[i].derivative(zs[i], acts[i + 1])  # (BP2)
+            mask = None if masks is None else masks[i]
+            sigma_prime = net.activations[i].derivative(zs[i], acts[i + 1] if mask is None else None)
+            delta = (delta @ net.weights[i + 1]) * sigma_prime  # (BP2)
+            if mask is not None:
+                delta *= mask  # a dropped unit passes no error back
         deltas[i] = delta
         delta_over_n = delta / n  # the cost is the mean over the batch: its 1/n, once, on the small factor
         db[i] = delta_over_n.sum(axis=0)  # (BP3)
         dW[i] = delta_over_n.T @ acts[i]  # (BP4)
         if l2:
             dW[i] += (l2 / n_reg) * net.weights[i]  # + ∂/∂W of λ/(2n) Σ w²
+        if l1:
+            dW[i] += (l1 / n_reg) * np.sign(net.weights[i])  # + ∂/∂W of λ₁/n Σ|w|
     return Gradients(dW, db, deltas)
 
 
 def backprop_per_example(
-    net: Network, X: np.ndarray, Y: np.ndarray, l2: float = 0.0, n_total: int | None = None
+    net: Network, X: np.ndarray, Y: np.ndarray, l2: float = 0.0, n_total: int | None = None, l1: float = 0.0
 ) -> Gradients:
     """Seed 002's loop: one example at a time, accumulating Δ^(l) += δ^(l+1) (a^(l))ᵀ.
 
     The column-vector form of the seeds, written out for reading and as a cross-check: it
-    equals :func:`backprop` to float round-off. Same parameters and result.
+    equals :func:`backprop` to float round-off. Same parameters (no dropout) and result.
     """
     n, depth = X.shape[0], len(net.weights)
     n_reg = n_total or n
@@ -147,6 +187,6 @@ def backprop_per_example(
             Delta[i] += np.outer(delta, a[i])  # (BP4) Δ^(l) += δ^(l+1) (a^(l))ᵀ
             if i > 0:
                 delta = (net.weights[i].T @ delta) * net.activations[i - 1].derivative(z[i - 1], a[i])  # (BP2)
-    dW = [D / n + (l2 / n_reg) * W for D, W in zip(Delta, net.weights)]
+    dW = [D / n + (l2 / n_reg) * W + (l1 / n_reg) * np.sign(W) for D, W in zip(Delta, net.weights)]
     db = [D / n for D in Delta_b]
     return Gradients(dW, db, deltas)

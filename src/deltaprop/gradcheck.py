@@ -27,7 +27,7 @@ import numpy as np
 
 from .backprop import backprop
 from .network import Network
-from .validation import regularisation
+from .validation import non_negative, regularisation
 
 __all__ = ["check_gradients", "GradientCheck", "ParameterCheck"]
 
@@ -82,6 +82,7 @@ def check_gradients(
     eps: float = 1e-6,
     directions: int | None = None,
     seed: int = 0,
+    l1: float = 0.0,
 ) -> GradientCheck:
     """Compare backprop's gradients with central differences of the (regularised) cost.
 
@@ -101,6 +102,8 @@ def check_gradients(
         per array otherwise.
     seed : int
         Seed of the random directions.
+    l1 : float
+        λ₁ of the cost's L1 term λ₁/n Σ|w| (its derivative sign(w) is checked away from w = 0).
 
     Returns
     -------
@@ -116,11 +119,12 @@ def check_gradients(
     X64 = net64.inputs(X)
     Y64 = net64.targets(y, len(X64))
     l2, n_reg = regularisation(l2, n_total, len(X64))
-    analytic = backprop(net64, X64, Y64, l2, n_reg).parameters()
+    l1 = non_negative("l1", l1)
+    analytic = backprop(net64, X64, Y64, l2, n_reg, l1).parameters()
     Xw, Yw = X64.astype(np.longdouble), Y64.astype(np.longdouble)
 
     def cost() -> np.floating:
-        return wide.regularised_cost(Xw, Yw, l2, n_reg)
+        return wide.regularised_cost(Xw, Yw, l2, n_reg, l1)
 
     base = float(cost())
     floor = 1e8 * float(np.finfo(np.longdouble).eps) * max(1.0, abs(base)) / eps

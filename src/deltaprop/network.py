@@ -18,7 +18,7 @@ import numpy as np
 from .activations import Activation, get_activation
 from .backprop import Gradients, backprop, backprop_per_example, forward
 from .costs import Cost, get_cost
-from .validation import as_inputs, as_targets, positive_int, regularisation
+from .validation import as_inputs, as_targets, non_negative, positive_int, regularisation
 
 __all__ = ["Network", "INITIALIZERS"]
 
@@ -224,8 +224,8 @@ class Network:
         truth = class_labels(Y)
         return float(np.mean(self.predict(X) == truth))
 
-    def cost(self, X: object, y: object, l2: float = 0.0, n_total: int | None = None) -> float:
-        """Return C = (1/n) Σ_x C_x + λ/(2n) Σ‖W‖² (weights only, never biases).
+    def cost(self, X: object, y: object, l2: float = 0.0, n_total: int | None = None, l1: float = 0.0) -> float:
+        """Return C = (1/n) Σ_x C_x + λ/(2n) Σ‖W‖² + λ₁/n Σ|w| (weights only, never biases).
 
         Parameters
         ----------
@@ -234,33 +234,41 @@ class Network:
         l2 : float
             λ ≥ 0.
         n_total : int, optional
-            The n of the regularisation term (the training-set size); ``len(X)`` if omitted.
+            The n of the regularisation terms (the training-set size); ``len(X)`` if omitted.
+        l1 : float
+            λ₁ ≥ 0.
         """
         self.check_parameters()
         X = self.inputs(X)
         Y = self.targets(y, len(X))
-        return float(self.regularised_cost(X, Y, *regularisation(l2, n_total, len(X))))
+        l2, n_reg = regularisation(l2, n_total, len(X))
+        return float(self.regularised_cost(X, Y, l2, n_reg, non_negative("l1", l1)))
 
-    def regularised_cost(self, X: np.ndarray, Y: np.ndarray, l2: float, n_reg: int) -> np.floating:
+    def regularised_cost(self, X: np.ndarray, Y: np.ndarray, l2: float, n_reg: int, l1: float = 0.0) -> np.floating:
         """C for validated inputs and targets, as a scalar of the network's dtype.
 
         The unchecked core of :meth:`cost`: gradient checking evaluates it in extended
         precision, where a Python float would round the difference it measures away.
         """
-        return self.cost_function.value(forward(self, X).activations[-1], Y) + self.l2_penalty(l2, n_reg)
+        return self.cost_function.value(forward(self, X).activations[-1], Y) + self.penalty(l2, n_reg, l1)
 
-    def l2_penalty(self, l2: float, n_reg: int) -> np.floating | float:
-        """Return λ/(2n) Σ‖W‖², summed over the weights only (never the biases)."""
-        return l2 / (2 * n_reg) * sum(np.sum(W * W) for W in self.weights) if l2 else 0.0
+    def penalty(self, l2: float, n_reg: int, l1: float = 0.0) -> np.floating | float:
+        """Return λ/(2n) Σ‖W‖² + λ₁/n Σ|w|, summed over the weights only (never the biases)."""
+        total = 0.0
+        if l2:
+            total += l2 / (2 * n_reg) * sum(np.sum(W * W) for W in self.weights)
+        if l1:
+            total += l1 / n_reg * sum(np.sum(np.abs(W)) for W in self.weights)
+        return total
 
     def gradients(
-        self, X: object, y: object, l2: float = 0.0, n_total: int | None = None, per_example: bool = False
+        self, X: object, y: object, l2: float = 0.0, n_total: int | None = None, per_example: bool = False, l1: float = 0.0
     ) -> Gradients:
         """Return ∂C/∂W, ∂C/∂b and δ for every layer, by one backward pass over the batch.
 
         Parameters
         ----------
-        X, y, l2, n_total
+        X, y, l2, n_total, l1
             As for :meth:`cost`; the gradients are those of that cost.
         per_example : bool
             Use seed 002's loop over the examples instead of the vectorised form (slower,
@@ -270,4 +278,4 @@ class Network:
         X = self.inputs(X)
         Y = self.targets(y, len(X))
         l2, n_reg = regularisation(l2, n_total, len(X))
-        return (backprop_per_example if per_example else backprop)(self, X, Y, l2, n_reg)
+        return (backprop_per_example if per_example else backprop)(self, X, Y, l2, n_reg, non_negative("l1", l1))

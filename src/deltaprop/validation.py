@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["positive_int", "regularisation", "all_finite", "as_inputs", "as_targets"]
+__all__ = ["positive_int", "non_negative", "regularisation", "all_finite", "as_inputs", "as_targets"]
 
 
 def positive_int(name: str, value: object) -> int:
@@ -20,9 +20,14 @@ def positive_int(name: str, value: object) -> int:
 
 def regularisation(l2: object, n_total: object, n: int) -> tuple[float, int]:
     """Return (λ, the n of λ/(2n)): ``n_total`` if given, else ``n``."""
-    if isinstance(l2, bool) or not isinstance(l2, (int, float, np.floating, np.integer)) or not np.isfinite(l2) or l2 < 0:
-        raise ValueError(f"l2 must be a finite number ≥ 0; got {l2!r}")
-    return float(l2), n if n_total is None else positive_int("n_total", n_total)
+    return non_negative("l2", l2), n if n_total is None else positive_int("n_total", n_total)
+
+
+def non_negative(name: str, value: object) -> float:
+    """Return ``value`` as a float if it is a finite real number ≥ 0, or raise ValueError."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.floating, np.integer)) or not np.isfinite(value) or value < 0:
+        raise ValueError(f"{name} must be a finite number ≥ 0; got {value!r}")
+    return float(value)
 
 
 def _first_bad(mask: np.ndarray) -> str:

@@ -1,0 +1,114 @@
+"""Checkpoints: a training run's whole state in one file, written atomically.
+
+A checkpoint is an ``.npz`` archive of ``.npy`` members: ``header``, a JSON object with
+``format`` ("deltaprop-checkpoint"), ``version``, the run's ``state`` (plain JSON values: epoch,
+History, optimizer and schedule scalars, the Generator's state, ...) and ``arrays``, a manifest
+``{name: [dtype, shape]}`` of every other member. Loading reads the header first and checks each
+member's ``.npy`` header against the manifest before reading its data, so a truncated, foreign
+or hostile file is refused with a ``ValueError``; nothing is ever unpickled.
+
+The file is replaced by rename, so a process killed at any moment (even by SIGKILL) leaves the
+previous complete checkpoint or the new one, never a mixture.
+"""
+
+from __future__ import annotations
+
+import json
+import lzma
+import os
+import zipfile
+import zlib
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .atomic import atomic_write
+from .serialize import _Invalid, _read_member
+
+__all__ = ["CHECKPOINT_FILE", "write_checkpoint", "read_checkpoint"]
+
+#: The name of the checkpoint file inside a checkpoint folder.
+CHECKPOINT_FILE = "checkpoint.npz"
+FORMAT = "deltaprop-checkpoint"
+VERSION = 1
+_MAX_ARRAYS = 10_000
+
+
+def write_checkpoint(folder: str | os.PathLike, state: dict[str, Any], arrays: dict[str, np.ndarray]) -> Path:
+    """Write ``state`` (JSON values) and ``arrays`` to ``folder/checkpoint.npz`` atomically.
+
+    Returns the path written. The folder is created if missing.
+    """
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    manifest = {name: [a.dtype.name, list(a.shape)] for name, a in arrays.items()}
+    header = {"format": FORMAT, "version": VERSION, "state": state, "arrays": manifest}
+    path = folder / CHECKPOINT_FILE
+    with atomic_write(path) as f:
+        np.savez(f, header=np.array(json.dumps(header)), **arrays)
+    return path
+
+
+def read_checkpoint(folder: str | os.PathLike) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+    """Return ``(state, arrays)`` from ``folder/checkpoint.npz``.
+
+    Raises
+    ------
+    FileNotFoundError
+        If the folder holds no checkpoint.
+    ValueError
+        If the file is not a deltaprop checkpoint, or is truncated or corrupt.
+    """
+    path = Path(folder) / CHECKPOINT_FILE
+    if not path.is_file():
+        raise FileNotFoundError(f"{folder}: no checkpoint here (no {CHECKPOINT_FILE}) to resume from")
+    try:
+        with zipfile.ZipFile(path) as archive:
+            members = {name.removesuffix(".npy"): name for name in archive.namelist()}
+            if "header" not in members:
+                raise _Invalid("it has no 'header' member")
+            header = _parse_header(_read_member(archive, members["header"], np.dtype("<U1"), None, 0))
+            manifest = header["arrays"]
+            if set(members) != {"header"} | set(manifest):
+                extra, missing = sorted(set(members) - set(manifest) - {"header"}), sorted(set(manifest) - set(members))
+                raise _Invalid(f"its arrays do not match the header (missing {missing}, unexpected {extra})")
+            arrays = {
+                name: _read_member(archive, members[name], np.dtype(dtype), tuple(shape), 0)
+                for name, (dtype, shape) in manifest.items()
+            }
+    except _Invalid as e:
+        raise ValueError(f"{path}: not a valid deltaprop checkpoint: {e}") from None
+    except PermissionError:
+        raise
+    except (zipfile.BadZipFile, EOFError, OSError, ValueError, KeyError, RuntimeError, NotImplementedError, zlib.error, lzma.LZMAError) as e:
+        raise ValueError(f"{path}: not a valid deltaprop checkpoint: unreadable or truncated ({e})") from None
+    return header["state"], arrays
+
+
+def _parse_header(array: np.ndarray) -> dict[str, Any]:
+    """Parse the JSON header and check its format, version and array manifest."""
+    try:
+        header = json.loads(str(array))
+    except (json.JSONDecodeError, RecursionError) as e:
+        raise _Invalid(f"header is not readable JSON ({e})") from None
+    if not isinstance(header, dict) or header.get("format") != FORMAT:
+        raise _Invalid(f"header format is not {FORMAT!r}")
+    if type(header.get("version")) is not int or header["version"] != VERSION:
+        raise _Invalid(f"format version {header.get('version')!r} is not supported (this deltaprop reads {VERSION})")
+    if not isinstance(header.get("state"), dict):
+        raise _Invalid("header has no 'state' object")
+    manifest = header.get("arrays")
+    if not isinstance(manifest, dict) or len(manifest) > _MAX_ARRAYS:
+        raise _Invalid("header has no valid 'arrays' manifest")
+    for name, entry in manifest.items():
+        if (
+            not isinstance(entry, list)
+            or len(entry) != 2
+            or entry[0] not in ("float32", "float64", "int64", "bool")
+            or not isinstance(entry[1], list)
+            or len(entry[1]) > 8
+            or not all(type(s) is int and 0 <= s <= 1 << 31 for s in entry[1])
+        ):
+            raise _Invalid(f"manifest entry for {name!r} must be [dtype, shape]; got {entry!r}")
+    return header
