@@ -239,6 +239,18 @@ USER_ERRORS = [
     ("no-subcommand", [], "the following arguments are required: COMMAND"),
     ("gradcheck-examples-zero", ["gradcheck", "--examples", "0"], "--examples must be a positive integer; got 0"),
     ("gradcheck-eps-zero", ["gradcheck", "--eps", "0"], "eps must be a number in (0, 1)"),
+    ("hidden-not-numbers", ["train", "--hidden", "30,x"], "must be one or more comma-separated positive integers"),
+    ("sizes-and-hidden", ["train", "--sizes", "64,30,10", "--hidden", "30"], "not allowed with argument --sizes"),
+    ("unknown-optimizer", ["train", "--optimizer", "lbfgs"], "invalid choice: 'lbfgs'"),
+    ("momentum-without-momentum", ["train", "--optimizer", "adam", "--momentum", "0.9"], "optimizer 'adam' takes no 'momentum'"),
+    ("momentum-out-of-range", ["train", "--optimizer", "momentum", "--momentum", "1.5"], "momentum"),
+    ("unknown-schedule", ["train", "--schedule", "sawtooth"], "schedule 'sawtooth' is unknown"),
+    ("dropout-one", ["train", "--dropout", "1"], "dropout must be a probability in [0, 1); got 1.0"),
+    ("negative-l1", ["train", "--l1", "-0.5"], "l1 must be a finite number ≥ 0; got -0.5"),
+    ("validation-too-big", ["train", "--validation", "1.5"], "validation as a fraction must be in (0, 1); got 1.5"),
+    ("early-stopping-alone", ["train", "--early-stopping", "3"], "early_stopping needs validation data"),
+    ("resume-alone", ["train", "--resume"], "--resume needs --checkpoint DIR"),
+    ("plot-bad-suffix", ["train", "--plot", "curves.txt"], "--plot curves.txt: must end in .png, .svg or .pdf"),
 ]
 
 
@@ -373,3 +385,86 @@ def test_missing_output_folder_is_reported_before_training(tmp_path: Path, monke
     monkeypatch.setattr(dp, "fit", lambda *a, **k: pytest.fail("trained although --out cannot be written"))
     result = run_main("train", "--out", tmp_path / "nowhere" / "m.npz", "--quiet")
     assert_user_error(result, f"--out {tmp_path / 'nowhere' / 'm.npz'}: folder {tmp_path / 'nowhere'} does not exist")
+
+
+# ---------------------------------------------------------------------------- issue 5: train's options
+def test_train_without_flags_prints_the_recipe_it_used() -> None:
+    result = run_main("train", "--dataset", "digits", "--epochs", 1, "--quiet")
+    assert result.code == 0, result
+    line = next(line for line in result.out.splitlines() if line.startswith("settings: "))
+    assert line.startswith("settings: --sizes 64,100,10  --activation sigmoid  --init default  --optimizer sgd  --lr 0.5"), line
+    assert "--epochs 1" in line  # a flag given overrides the recipe
+
+
+def test_hidden_takes_input_and_output_widths_from_the_data(tmp_path: Path) -> None:
+    metrics = tmp_path / "m.json"
+    result = run_main("train", "--hidden", "20,15", "--epochs", 2, "--quiet", "--metrics", metrics)
+    assert result.code == 0, result
+    assert json.loads(metrics.read_text())["sizes"] == [64, 20, 15, 10]
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        ["--optimizer", "nesterov", "--lr", "0.05", "--momentum", "0.8"],
+        ["--optimizer", "adamw", "--lr", "0.005", "--weight-decay", "0.001", "--schedule", "warmup-cosine"],
+        ["--optimizer", "rmsprop", "--lr", "0.01", "--schedule", "step", "--dropout", "0.1", "--l1", "0.001"],
+        ["--optimizer", "adam", "--lr", "0.005", "--validation", "0.2", "--early-stopping", "2", "--schedule", "plateau", "--max-norm", "3"],
+    ],
+    ids=["nesterov", "adamw-warmup", "rmsprop-dropout-l1", "adam-early-stopping"],
+)
+def test_train_options_learn_digits(options: list[str], tmp_path: Path) -> None:
+    metrics = tmp_path / "m.json"
+    result = run_main("train", "--hidden", "40", "--epochs", 8, "--quiet", "--metrics", metrics, *options)
+    assert result.code == 0, result
+    recorded = json.loads(metrics.read_text())
+    assert recorded["test_accuracy"] >= 0.9, recorded["test_accuracy"]
+    assert recorded["optimizer"]["name"] == options[1]
+    if "--validation" in options:
+        assert len(recorded["history"]["val_cost"]) == recorded["epochs"]
+
+
+def test_checkpoint_resume_ends_with_the_uninterrupted_weights(tmp_path: Path) -> None:
+    # constant rate: a schedule such as cosine depends on --epochs, which this test changes to stop early
+    common = ["train", "--hidden", "30", "--optimizer", "adam", "--lr", "0.01", "--dropout", "0.1", "--quiet"]
+    assert run_main(*common, "--epochs", 4, "--out", tmp_path / "straight.npz").code == 0
+    assert run_main(*common, "--epochs", 2, "--checkpoint", tmp_path / "run").code == 0
+    assert (tmp_path / "run" / "checkpoint.npz").is_file() and (tmp_path / "run" / "model.npz").is_file()
+    again = run_main(*common, "--epochs", 2, "--checkpoint", tmp_path / "run")
+    assert_user_error(again, "already holds a run: add --resume to continue it")
+    assert run_main(*common, "--epochs", 4, "--checkpoint", tmp_path / "run", "--resume", "--out", tmp_path / "resumed.npz").code == 0
+    straight, resumed = dp.load(tmp_path / "straight.npz"), dp.load(tmp_path / "resumed.npz")
+    for a, b in zip(straight.parameters(), resumed.parameters()):
+        np.testing.assert_array_equal(a, b)
+    changed = run_main(*common[:-1], "--batch-size", 32, "--quiet", "--epochs", 5, "--checkpoint", tmp_path / "run", "--resume")
+    assert_user_error(changed, "was made with batch_size = 10; this run has 32")
+
+
+def test_train_plot_writes_learning_curves(tmp_path: Path) -> None:
+    pytest.importorskip("matplotlib")
+    from matplotlib.image import imread
+
+    picture = tmp_path / "curves.png"
+    result = run_main("train", "--hidden", "20", "--epochs", 3, "--quiet", "--plot", picture)
+    assert result.code == 0, result
+    assert f"learning curves saved to {picture}" in result.out
+    pixels = imread(picture)
+    assert pixels.shape[0] > 200 and pixels.shape[1] > 200
+    assert len(np.unique(pixels.reshape(-1, pixels.shape[-1]), axis=0)) > 20  # curves, not a blank canvas
+
+
+def test_evaluate_prints_the_confusion_matrix(trained: dict) -> None:
+    result = run_main("evaluate", trained["model"], "--dataset", "digits")
+    assert result.code == 0, result
+    lines = result.out.splitlines()
+    start = lines.index("confusion matrix (rows: true class, columns: predicted class):")
+    header, rows = lines[start + 1], lines[start + 2 : start + 12]
+    assert header.split()[1:] == [str(k) for k in range(10)]
+    counts = np.array([[int(v) for v in row.split()[1:]] for row in rows])
+    net = dp.load(trained["model"])
+    _, (X_test, y_test) = dp.datasets.load("digits")
+    predicted = net.predict(X_test)
+    expected = np.zeros((10, 10), int)
+    np.add.at(expected, (y_test, predicted), 1)
+    np.testing.assert_array_equal(counts, expected)
+    assert np.trace(counts) / counts.sum() == pytest.approx(float(printed_value(result.out, "accuracy: ")), abs=5e-5)
