@@ -1,5 +1,5 @@
 #!/usr/bin/env python
-"""Side-by-side training speed: deltaprop vs PyTorch (CPU) vs scikit-learn, and the GEMM floor.
+"""Side-by-side training speed: deltaprop vs PyTorch (CPU) vs scikit-learn, the GEMM floor, and per-example training.
 
 Trains the same 784-100-10 network (hidden sigmoid or ReLU, softmax output, log-likelihood /
 cross-entropy loss, plain SGD, float32, same learning rate) on Fashion-MNIST with
@@ -9,7 +9,16 @@ cross-entropy loss, plain SGD, float32, same learning rate) on Fashion-MNIST wit
                        no DataLoader;
 * ``torch-dataloader`` — PyTorch with the usual ``TensorDataset`` + ``DataLoader(shuffle=True)``;
 * ``sklearn``        — ``MLPClassifier(solver="sgd", momentum=0, ...)``, at batch 128 only;
-* ``gemm-floor``     — the five matrix products of one training step × steps per epoch.
+* ``gemm-floor``     — the five matrix products of one training step × steps per epoch;
+* ``deltaprop-per-example`` — seed 002's teaching form: each mini-batch's gradients from
+                       ``dp.backprop_per_example``, one example at a time;
+* ``nielsen``        — a per-example trainer written here in the style of Nielsen's
+                       ``network.py`` (column vectors, ``nabla_b``/``nabla_w`` summed over the
+                       mini-batch), with a softmax + log-likelihood output.
+
+The two per-example systems run at batch 10 with the sigmoid only, on the first
+``--per-example-rows`` training examples (6000 by default); their s/epoch is extrapolated to
+60 000 rows.
 
 Every system/configuration runs in its own child process (this script re-invoked with the
 hidden ``--worker`` flag; the child prints one JSON line), systems alternate within each round,
@@ -22,7 +31,8 @@ PyTorch and scikit-learn are benchmark extras, never deltaprop runtime dependenc
 Usage::
 
     python benchmarks/compare.py [--rounds R] [--epochs E] [--batch-sizes 10,128,1024]
-                                 [--activations sigmoid,relu] [--lr 0.1] [--threads 2] [--quick]
+                                 [--activations sigmoid,relu] [--lr 0.1] [--threads 2]
+                                 [--per-example-rows 6000] [--quick]
 """
 
 from __future__ import annotations
@@ -40,10 +50,16 @@ import sys
 import time
 from importlib import metadata
 
+import numpy as np
+
 HIDDEN = 100
 SIZES = [784, HIDDEN, 10]
-SYSTEMS = ("deltaprop", "torch", "torch-dataloader", "sklearn")
+N_TRAIN = 60_000  # Fashion-MNIST training examples
+SYSTEMS = ("deltaprop", "torch", "torch-dataloader", "sklearn", "deltaprop-per-example", "nielsen")
 SKLEARN_BATCHES = (128,)
+#: Systems that learn one example at a time: only at this (batch, activation), on a subset of rows.
+PER_EXAMPLE_SYSTEMS = ("deltaprop-per-example", "nielsen")
+PER_EXAMPLE_CONFIG = (10, "sigmoid")
 
 #: The issue's targets (issue 4): batch → (deltaprop speed-up over PyTorch ≥, deltaprop / GEMM floor ≤).
 TARGETS = {10: (4.0, 2.0), 128: (1.5, 1.8), 1024: (1.2, 1.6)}
@@ -112,8 +128,6 @@ class _TrainingMemory:
 
 
 def _load_data():
-    import numpy as np
-
     import deltaprop as dp
 
     (X, y), (Xt, yt) = dp.datasets.load("fashion-mnist", download=False)
@@ -131,8 +145,6 @@ def _init_params(activation: str):
 
 
 def worker_deltaprop(args) -> dict:
-    import numpy as np
-
     import deltaprop as dp
 
     X, y, Xt, yt = _load_data()
@@ -255,11 +267,125 @@ def worker_sklearn(args) -> dict:
             "note": "per-epoch = fit time / epochs", "coef_dtype": str(clf.coefs_[0].dtype)}
 
 
+def worker_deltaprop_per_example(args) -> dict:
+    """fit's loop, with each mini-batch's gradients from seed 002's per-example ``backprop_per_example``."""
+    import deltaprop as dp
+
+    X, y, Xt, yt = _load_data()
+    X, y = X[: args.per_example_rows], y[: args.per_example_rows]
+    net = _init_params(args.activation)
+    params, optimizer = net.parameters(), dp.SGD(lr=args.lr)
+    Y = net.targets(y, len(y))  # one-hot once, as fit does
+    rng = np.random.default_rng(0)
+    seconds = []
+    with _TrainingMemory() as mem:
+        for _ in range(args.epochs):
+            start = time.perf_counter()
+            order = rng.permutation(len(X))
+            for first in range(0, len(X), args.batch):
+                batch = order[first : first + args.batch]
+                grads = dp.backprop_per_example(net, X[batch], Y[batch])
+                optimizer.step(params, grads.parameters())
+            seconds.append(time.perf_counter() - start)
+    acc = float(np.mean(net.predict(Xt) == yt))
+    return {"seconds": seconds, "test_accuracy": acc, "train_extra_mb": mem.extra_mb(), "rows": len(X)}
+
+
+class NielsenNetwork:
+    """A per-example SGD trainer in the style of Nielsen's ``src/network.py``, written for this benchmark.
+
+    Column vectors: an example is x (n_0, 1) with a one-hot y (n_L, 1); ``biases[i]`` is
+    (n_l, 1). Sigmoid hidden layers; unlike the book's chapter-1 network the output is a
+    softmax with the log-likelihood cost (book chapter 3), whose output error is δ^L = a − y,
+    so that it trains the same network as deltaprop.
+    """
+
+    def __init__(self, weights, biases) -> None:
+        self.weights = [W.copy() for W in weights]
+        self.biases = [b.reshape(-1, 1).copy() for b in biases]
+
+    @staticmethod
+    def sigmoid(z):
+        return 1.0 / (1.0 + np.exp(-z))
+
+    @classmethod
+    def sigmoid_prime(cls, z):
+        s = cls.sigmoid(z)
+        return s * (1.0 - s)
+
+    @staticmethod
+    def softmax(z):
+        e = np.exp(z - z.max(axis=0))
+        return e / e.sum(axis=0)
+
+    def feedforward(self, a):
+        """Return the output for ``a``: one column (n_0, 1), or many side by side (n_0, n)."""
+        for W, b in zip(self.weights[:-1], self.biases[:-1]):
+            a = self.sigmoid(W @ a + b)
+        return self.softmax(self.weights[-1] @ a + self.biases[-1])
+
+    def sgd(self, training_data, epochs, mini_batch_size, eta, rng) -> list[float]:
+        """Train on a list of (x, y) column pairs; return each epoch's seconds.
+
+        Shuffled with ``rng.permutation``, as ``dp.fit`` shuffles, so both per-example systems
+        see the same mini-batches.
+        """
+        seconds = []
+        for _ in range(epochs):
+            start = time.perf_counter()
+            shuffled = [training_data[k] for k in rng.permutation(len(training_data))]
+            for first in range(0, len(shuffled), mini_batch_size):
+                self.update_mini_batch(shuffled[first : first + mini_batch_size], eta)
+            seconds.append(time.perf_counter() - start)
+        return seconds
+
+    def update_mini_batch(self, mini_batch, eta) -> None:
+        """One gradient-descent step: sum the per-example gradients, then step by η/m times the sum."""
+        nabla_b = [np.zeros_like(b) for b in self.biases]
+        nabla_w = [np.zeros_like(W) for W in self.weights]
+        for x, y in mini_batch:
+            delta_nabla_b, delta_nabla_w = self.backprop(x, y)
+            nabla_b = [nb + dnb for nb, dnb in zip(nabla_b, delta_nabla_b)]
+            nabla_w = [nw + dnw for nw, dnw in zip(nabla_w, delta_nabla_w)]
+        self.weights = [w - (eta / len(mini_batch)) * nw for w, nw in zip(self.weights, nabla_w)]
+        self.biases = [b - (eta / len(mini_batch)) * nb for b, nb in zip(self.biases, nabla_b)]
+
+    def backprop(self, x, y):
+        """Return (nabla_b, nabla_w), ∂C_x/∂b and ∂C_x/∂W layer by layer, for one example."""
+        activations, zs = [x], []
+        for W, b in zip(self.weights[:-1], self.biases[:-1]):
+            zs.append(W @ activations[-1] + b)
+            activations.append(self.sigmoid(zs[-1]))
+        zs.append(self.weights[-1] @ activations[-1] + self.biases[-1])
+        activations.append(self.softmax(zs[-1]))
+        depth = len(self.weights)
+        nabla_b, nabla_w = [None] * depth, [None] * depth
+        delta = activations[-1] - y  # softmax + log-likelihood: δ^L = a^L − y
+        for layer in reversed(range(depth)):
+            if layer < depth - 1:
+                delta = (self.weights[layer + 1].T @ delta) * self.sigmoid_prime(zs[layer])
+            nabla_b[layer] = delta
+            nabla_w[layer] = delta @ activations[layer].T
+        return nabla_b, nabla_w
+
+
+def worker_nielsen(args) -> dict:
+    X, y, Xt, yt = _load_data()
+    init = _init_params("sigmoid")  # NielsenNetwork's hidden layers are sigmoid
+    net = NielsenNetwork(init.weights, init.biases)
+    one_hot = np.eye(SIZES[-1], dtype=np.float32)
+    rows = args.per_example_rows
+    training_data = [(x.reshape(-1, 1), one_hot[label].reshape(-1, 1)) for x, label in zip(X[:rows], y[:rows])]
+    with _TrainingMemory() as mem:
+        seconds = net.sgd(training_data, args.epochs, args.batch, args.lr, np.random.default_rng(0))
+    acc = float(np.mean(net.feedforward(Xt.T).argmax(axis=0) == yt))
+    return {"seconds": seconds, "test_accuracy": acc, "train_extra_mb": mem.extra_mb(), "rows": len(training_data),
+            "dtype": str(net.weights[0].dtype)}
+
+
 def worker_gemm(args) -> dict:
     """The five matrix products of one training step × steps per epoch, operands preallocated."""
-    import numpy as np
-
-    n = 60_000
+    n = N_TRAIN
     B = args.batch
     rng = np.random.default_rng(0)
     f32 = np.float32
@@ -304,6 +430,8 @@ WORKERS = {
     "torch-dataloader": worker_torch_dataloader,
     "sklearn": worker_sklearn,
     "gemm-floor": worker_gemm,
+    "deltaprop-per-example": worker_deltaprop_per_example,
+    "nielsen": worker_nielsen,
 }
 
 
@@ -337,7 +465,7 @@ def spawn(system: str, batch: int, activation: str, a) -> dict:
     cmd = [
         sys.executable, os.path.abspath(__file__), "--worker", system, "--batch", str(batch),
         "--activation", activation, "--epochs", str(a.epochs), "--lr", repr(a.lr), "--threads", str(a.threads),
-        "--rounds", str(a.rounds),
+        "--rounds", str(a.rounds), "--per-example-rows", str(a.per_example_rows),
     ]
     start = time.perf_counter()
     proc = subprocess.run(cmd, env=child_env(a.threads), capture_output=True, text=True)
@@ -354,11 +482,18 @@ def spawn(system: str, batch: int, activation: str, a) -> dict:
 
 
 def schedule(a) -> list[tuple[str, int, str]]:
-    """One round: for each (batch, activation) the systems in turn; the GEMM floor once per batch."""
+    """One round: for each (batch, activation) the systems in turn; the GEMM floor once per batch.
+
+    scikit-learn runs at ``SKLEARN_BATCHES`` only, the per-example systems at ``PER_EXAMPLE_CONFIG`` only.
+    """
     jobs = []
     for batch in a.batch_sizes:
         for i, act in enumerate(a.activations):
-            systems = [s for s in a.systems if s != "sklearn" or batch in SKLEARN_BATCHES]
+            systems = [
+                s for s in a.systems
+                if (s != "sklearn" or batch in SKLEARN_BATCHES)
+                and (s not in PER_EXAMPLE_SYSTEMS or (batch, act) == PER_EXAMPLE_CONFIG)
+            ]
             jobs.extend((s, batch, act) for s in systems)
             if i == 0 and not a.no_floor:
                 jobs.append(("gemm-floor", batch, "-"))
@@ -386,8 +521,6 @@ def _version(dist: str) -> str:
 def blas_info() -> str:
     parts = []
     try:
-        import numpy as np
-
         cfg = np.show_config(mode="dicts")
         blas = cfg.get("Build Dependencies", {}).get("blas", {})
         if blas:
@@ -407,8 +540,6 @@ def blas_info() -> str:
 
 
 def machine_header(a) -> list[str]:
-    import numpy as np
-
     cores = os.cpu_count()
     try:
         usable = len(os.sched_getaffinity(0))
@@ -425,12 +556,19 @@ def machine_header(a) -> list[str]:
         f"- Threads per process: {a.threads} ({', '.join(f'{v}={a.threads}' for v in THREAD_VARS)}; "
         f"torch.set_num_threads({a.threads}))",
         f"- Network 784-{HIDDEN}-10, hidden {'/'.join(a.activations)}, softmax + log-likelihood (cross-entropy), "
-        f"plain SGD lr={a.lr:g}, float32; deltaprop's seed-0 initial weights copied into PyTorch "
+        f"plain SGD lr={a.lr:g}, float32; deltaprop's seed-0 initial weights copied into PyTorch and nielsen "
         "(scikit-learn uses its own Glorot init)",
         f"- {a.rounds} round(s) × {a.epochs} epoch(s); each system/config in its own process, systems alternating "
         "(order reversed on odd rounds); s/epoch = median (min–max) over epochs × rounds of training-step time "
         "only (data loading and evaluation excluded; scikit-learn: fit time / epochs)",
     ]
+    batch, act = PER_EXAMPLE_CONFIG
+    per_example = [s for s in a.systems if s in PER_EXAMPLE_SYSTEMS]
+    if per_example and batch in a.batch_sizes and act in a.activations:
+        lines.append(
+            f"- Per-example systems ({', '.join(per_example)}): batch {batch}, {act} only, trained on the first "
+            f"{a.per_example_rows:,} training rows; s/epoch extrapolated to {N_TRAIN:,} rows (see † below the table)"
+        )
     kept = [f"{v}={os.environ[v]}" for v in KEPT_VARS if v in os.environ]
     if kept:
         lines.append(f"- Environment left as found for every process: {', '.join(kept)}")
@@ -450,7 +588,8 @@ def _fmt_s(x: float) -> str:
 def summarise(results: dict) -> dict:
     out = {}
     for key, runs in results.items():
-        secs = [s for r in runs for s in r["seconds"]]
+        # Per-example systems train on a subset of rows: scale their epoch times to the full set.
+        secs = [s * N_TRAIN / r.get("rows", N_TRAIN) for r in runs for s in r["seconds"]]
         accs = [r["test_accuracy"] for r in runs if r.get("test_accuracy") is not None]
         extra = [r["train_extra_mb"] for r in runs if r.get("train_extra_mb") is not None]
         out[key] = {
@@ -459,19 +598,20 @@ def summarise(results: dict) -> dict:
             "rss": max(r["peak_rss_mb"] for r in runs),
             "extra": max(extra) if extra else None,
             "data_mb": runs[0].get("data_mb"),
+            "rows": runs[0].get("rows", N_TRAIN),
             "n": len(secs),
         }
     return out
 
 
 def table(summary: dict, a) -> list[str]:
-    n = 60_000
+    n = N_TRAIN
     rows = [
         "| system | batch | activation | s/epoch median (min–max) | examples/s | test accuracy | peak RSS MB "
         "| vs deltaprop (time / deltaprop time) | × GEMM floor |",
         "|---|---:|---|---|---:|---:|---:|---:|---:|",
     ]
-    order = ("deltaprop", "torch", "torch-dataloader", "sklearn")
+    order = ("deltaprop", "torch", "torch-dataloader", "sklearn", *PER_EXAMPLE_SYSTEMS)
     for batch in a.batch_sizes:
         floor = summary.get(("gemm-floor", batch, "-"))
         for act in a.activations:
@@ -485,8 +625,9 @@ def table(summary: dict, a) -> list[str]:
                     ratio = f"{s['median'] / dp_row['median']:.2f}×"
                 xfloor = f"{s['median'] / floor['median']:.2f}×" if (system == "deltaprop" and floor) else ""
                 acc = f"{s['acc']:.4f}" if s["acc"] is not None else "—"
+                label = f"{system} †" if system in PER_EXAMPLE_SYSTEMS else system
                 rows.append(
-                    f"| {system} | {batch} | {act} | {_fmt_s(s['median'])} ({_fmt_s(s['min'])}–{_fmt_s(s['max'])}) "
+                    f"| {label} | {batch} | {act} | {_fmt_s(s['median'])} ({_fmt_s(s['min'])}–{_fmt_s(s['max'])}) "
                     f"| {n / s['median']:,.0f} | {acc} | {s['rss']:.0f} | {ratio} | {xfloor} |"
                 )
         if floor:
@@ -495,7 +636,36 @@ def table(summary: dict, a) -> list[str]:
                 f"({_fmt_s(floor['min'])}–{_fmt_s(floor['max'])}) | {n / floor['median']:,.0f} | — | {floor['rss']:.0f} "
                 "| — | 1.00× |"
             )
-    return rows
+    return rows + per_example_notes(summary, a)
+
+
+def per_example_notes(summary: dict, a) -> list[str]:
+    """The † footnote and the two per-example ratios, when a per-example system ran."""
+    batch, act = PER_EXAMPLE_CONFIG
+    found = {s: summary.get((s, batch, act)) for s in ("deltaprop", *PER_EXAMPLE_SYSTEMS)}
+    subset = [s for s in PER_EXAMPLE_SYSTEMS if found[s] is not None]
+    if not subset:
+        return []
+    rows = found[subset[0]]["rows"]
+    lines = [
+        "",
+        f"† Trained on the first {rows:,} training examples only: s/epoch is the measured time × {N_TRAIN:,} / {rows:,} "
+        f"(extrapolated to the full training set), examples/s likewise; the test accuracy is after {a.epochs} epoch(s) "
+        "on those rows, comparable between the † rows only.",
+    ]
+    per_example, nielsen, vectorised = found["deltaprop-per-example"], found["nielsen"], found["deltaprop"]
+    if per_example and nielsen:
+        lines.append(
+            f"- deltaprop per-example vs nielsen (batch {batch}, {act}): nielsen s/epoch ÷ deltaprop-per-example "
+            f"s/epoch = {nielsen['median'] / per_example['median']:.2f}× (> 1: deltaprop's per-example path is faster)"
+        )
+    if per_example and vectorised:
+        lines.append(
+            f"- deltaprop vectorised vs its own per-example path (batch {batch}, {act}): deltaprop-per-example "
+            f"s/epoch ÷ deltaprop s/epoch = {per_example['median'] / vectorised['median']:.2f}× "
+            "(> 1: the vectorised path is faster)"
+        )
+    return lines
 
 
 def startup_times(reps: int = 5) -> tuple[float | None, float | None]:
@@ -569,11 +739,17 @@ def parse(argv=None):
     p.add_argument("--epochs", type=int, default=2, help="epochs per run (default 2)")
     p.add_argument("--batch-sizes", default="10,128,1024", help="comma-separated (default 10,128,1024)")
     p.add_argument("--activations", default="sigmoid,relu", help="hidden activations (default sigmoid,relu)")
-    p.add_argument("--systems", default=",".join(SYSTEMS), help=f"subset of {','.join(SYSTEMS)}")
+    p.add_argument("--systems", help=f"subset of {','.join(SYSTEMS)} (default all)")
+    p.add_argument(
+        "--per-example-rows", type=int, default=6000,
+        help=f"training rows for {' and '.join(PER_EXAMPLE_SYSTEMS)}, whose s/epoch is extrapolated to "
+        f"{N_TRAIN} rows (default 6000)",
+    )
     p.add_argument("--lr", type=float, default=0.1, help="SGD learning rate, the same for all (default 0.1)")
     p.add_argument("--threads", type=int, default=2, help="BLAS/OpenMP/torch threads per process (default 2)")
     p.add_argument("--no-floor", action="store_true", help="skip the GEMM floor")
-    p.add_argument("--quick", action="store_true", help="smoke test: 1 round, 1 epoch, batch 128, sigmoid")
+    p.add_argument("--quick", action="store_true",
+                   help="smoke test: 1 round, 1 epoch, batch 128, sigmoid (so no per-example systems)")
     p.add_argument("--json", metavar="FILE", help="also write the raw per-run results here")
     p.add_argument("--worker", help=argparse.SUPPRESS)
     p.add_argument("--batch", type=int, help=argparse.SUPPRESS)
@@ -583,7 +759,8 @@ def parse(argv=None):
         a.rounds, a.epochs, a.batch_sizes, a.activations = 1, 1, "128", "sigmoid"
     a.batch_sizes = [int(b) for b in str(a.batch_sizes).split(",") if b.strip()]
     a.activations = [s.strip() for s in str(a.activations).split(",") if s.strip()]
-    a.systems = [s.strip() for s in str(a.systems).split(",") if s.strip()]
+    named = a.systems is not None
+    a.systems = [s.strip() for s in str(a.systems or ",".join(SYSTEMS)).split(",") if s.strip()]
     for act in a.activations:
         if act not in ("sigmoid", "relu"):
             p.error(f"--activations: {act!r} is not one of sigmoid, relu")
@@ -592,6 +769,13 @@ def parse(argv=None):
             p.error(f"--systems: {s!r} is not one of {', '.join(SYSTEMS)}")
     if a.rounds < 1 or a.epochs < 1 or a.threads < 1 or any(b < 1 for b in a.batch_sizes):
         p.error("--rounds, --epochs, --threads and batch sizes must be ≥ 1")
+    if not 1 <= a.per_example_rows <= N_TRAIN:
+        p.error(f"--per-example-rows: {a.per_example_rows} is not between 1 and {N_TRAIN}")
+    batch, act = PER_EXAMPLE_CONFIG
+    for s in a.systems:
+        if named and s in PER_EXAMPLE_SYSTEMS and (batch not in a.batch_sizes or act not in a.activations):
+            p.error(f"--systems: {s!r} runs at batch {batch} with {act} only; --batch-sizes "
+                    f"{','.join(map(str, a.batch_sizes))} / --activations {','.join(a.activations)} leave it nothing")
     return a
 
 
@@ -612,8 +796,9 @@ def main(argv=None) -> int:
             results.setdefault((system, batch, act), []).append(r)
             done += 1
             med = statistics.median(r["seconds"])
-            print(f"[{done}/{total}] round {rnd + 1}: {system:<16} batch {batch:<5} {act:<7} "
-                  f"{med:.3f} s/epoch (process {r['wall']:.1f} s)", file=sys.stderr, flush=True)
+            rows = f" on {r['rows']} rows" if "rows" in r else ""
+            print(f"[{done}/{total}] round {rnd + 1}: {system:<21} batch {batch:<5} {act:<7} "
+                  f"{med:.3f} s/epoch{rows} (process {r['wall']:.1f} s)", file=sys.stderr, flush=True)
     startup = startup_times()
     summary = summarise(results)
     lines = machine_header(a) + [""] + table(summary, a) + [""] + targets(summary, a, startup)
