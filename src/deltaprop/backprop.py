@@ -114,6 +114,7 @@ def backprop(
     n_total: int | None = None,
     l1: float = 0.0,
     masks: list[np.ndarray | None] | None = None,
+    sample_weight: np.ndarray | None = None,
 ) -> Gradients:
     """One forward and one backward pass over a mini-batch: BP1–BP4, vectorised.
 
@@ -132,6 +133,9 @@ def backprop(
         λ₁, the L1 regularisation strength (cost term λ₁/n Σ|w|).
     masks : list, optional
         Dropout masks, as for :func:`forward`.
+    sample_weight : ndarray, shape (n,), optional
+        Weights w_x of the examples: the cost becomes the weighted mean Σ w_x C_x / Σ w_x,
+        so 1/n becomes w_x / Σ w in BP3 and BP4.
 
     Returns
     -------
@@ -142,6 +146,7 @@ def backprop(
     zs, acts = forward(net, X, masks)
     n, depth = X.shape[0], len(net.weights)
     n_reg = n_total or n
+    share = 1 / n if sample_weight is None else (sample_weight / sample_weight.sum())[:, None]  # each example's share of C
     dW, db, deltas = [None] * depth, [None] * depth, [None] * depth
     delta = net.cost_function.delta(zs[-1], acts[-1], Y, net.activations[-1])  # (BP1)
     for i in reversed(range(depth)):
@@ -152,9 +157,9 @@ def backprop(
             if mask is not None:
                 delta *= mask  # a dropped unit passes no error back
         deltas[i] = delta
-        delta_over_n = delta / n  # the cost is the mean over the batch: its 1/n, once, on the small factor
-        db[i] = delta_over_n.sum(axis=0)  # (BP3)
-        dW[i] = delta_over_n.T @ acts[i]  # (BP4)
+        shared_delta = delta * share  # C is the mean over the batch: its 1/n, once, on the small factor
+        db[i] = shared_delta.sum(axis=0)  # (BP3)
+        dW[i] = shared_delta.T @ acts[i]  # (BP4)
         if l2:
             dW[i] += (l2 / n_reg) * net.weights[i]  # + ∂/∂W of λ/(2n) Σ w²
         if l1:

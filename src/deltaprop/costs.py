@@ -43,9 +43,12 @@ class Cost:
         """Return C_x for each example (summed over the last axis)."""
         raise NotImplementedError
 
-    def value(self, a: np.ndarray, y: np.ndarray) -> np.floating:
-        """Return C = (1/n) Σ_x C_x, the mean over the examples (rows), in ``a``'s dtype."""
-        return np.mean(self.per_example(a, y))
+    def value(self, a: np.ndarray, y: np.ndarray, sample_weight: np.ndarray | None = None) -> np.floating:
+        """Return C = (1/n) Σ_x C_x, the mean over the examples (rows), in ``a``'s dtype;
+        with ``sample_weight`` w, the weighted mean Σ_x w_x C_x / Σ_x w_x."""
+        if sample_weight is None:
+            return np.mean(self.per_example(a, y))
+        return np.sum(sample_weight * self.per_example(a, y)) / np.sum(sample_weight)
 
     def grad_a(self, a: np.ndarray, y: np.ndarray) -> np.ndarray:
         """Return ∇_a C_x for each example, shape of ``a``."""

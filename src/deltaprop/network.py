@@ -18,7 +18,7 @@ import numpy as np
 from .activations import Activation, get_activation
 from .backprop import Gradients, backprop, backprop_per_example, forward
 from .costs import Cost, get_cost
-from .validation import as_inputs, as_targets, non_negative, positive_int, regularisation
+from .validation import as_inputs, as_sample_weight, as_targets, non_negative, positive_int, regularisation
 
 __all__ = ["Network", "INITIALIZERS"]
 
@@ -224,7 +224,9 @@ class Network:
         truth = class_labels(Y)
         return float(np.mean(self.predict(X) == truth))
 
-    def cost(self, X: object, y: object, l2: float = 0.0, n_total: int | None = None, l1: float = 0.0) -> float:
+    def cost(
+        self, X: object, y: object, l2: float = 0.0, n_total: int | None = None, l1: float = 0.0, sample_weight: object = None
+    ) -> float:
         """Return C = (1/n) Σ_x C_x + λ/(2n) Σ‖W‖² + λ₁/n Σ|w| (weights only, never biases).
 
         Parameters
@@ -237,20 +239,25 @@ class Network:
             The n of the regularisation terms (the training-set size); ``len(X)`` if omitted.
         l1 : float
             λ₁ ≥ 0.
+        sample_weight : array_like, shape (n,), optional
+            Weights of the examples: the data term becomes Σ w_x C_x / Σ w_x.
         """
         self.check_parameters()
         X = self.inputs(X)
         Y = self.targets(y, len(X))
         l2, n_reg = regularisation(l2, n_total, len(X))
-        return float(self.regularised_cost(X, Y, l2, n_reg, non_negative("l1", l1)))
+        w = as_sample_weight(sample_weight, len(X), self.dtype)
+        return float(self.regularised_cost(X, Y, l2, n_reg, non_negative("l1", l1), w))
 
-    def regularised_cost(self, X: np.ndarray, Y: np.ndarray, l2: float, n_reg: int, l1: float = 0.0) -> np.floating:
+    def regularised_cost(
+        self, X: np.ndarray, Y: np.ndarray, l2: float, n_reg: int, l1: float = 0.0, sample_weight: np.ndarray | None = None
+    ) -> np.floating:
         """C for validated inputs and targets, as a scalar of the network's dtype.
 
         The unchecked core of :meth:`cost`: gradient checking evaluates it in extended
         precision, where a Python float would round the difference it measures away.
         """
-        return self.cost_function.value(forward(self, X).activations[-1], Y) + self.penalty(l2, n_reg, l1)
+        return self.cost_function.value(forward(self, X).activations[-1], Y, sample_weight) + self.penalty(l2, n_reg, l1)
 
     def penalty(self, l2: float, n_reg: int, l1: float = 0.0) -> np.floating | float:
         """Return λ/(2n) Σ‖W‖² + λ₁/n Σ|w|, summed over the weights only (never the biases)."""
@@ -262,13 +269,20 @@ class Network:
         return total
 
     def gradients(
-        self, X: object, y: object, l2: float = 0.0, n_total: int | None = None, per_example: bool = False, l1: float = 0.0
+        self,
+        X: object,
+        y: object,
+        l2: float = 0.0,
+        n_total: int | None = None,
+        per_example: bool = False,
+        l1: float = 0.0,
+        sample_weight: object = None,
     ) -> Gradients:
         """Return ∂C/∂W, ∂C/∂b and δ for every layer, by one backward pass over the batch.
 
         Parameters
         ----------
-        X, y, l2, n_total, l1
+        X, y, l2, n_total, l1, sample_weight
             As for :meth:`cost`; the gradients are those of that cost.
         per_example : bool
             Use seed 002's loop over the examples instead of the vectorised form (slower,
@@ -278,4 +292,9 @@ class Network:
         X = self.inputs(X)
         Y = self.targets(y, len(X))
         l2, n_reg = regularisation(l2, n_total, len(X))
-        return (backprop_per_example if per_example else backprop)(self, X, Y, l2, n_reg, non_negative("l1", l1))
+        w = as_sample_weight(sample_weight, len(X), self.dtype)
+        if per_example:
+            if w is not None:
+                raise ValueError("per_example=True does not take sample_weight; the vectorised form does")
+            return backprop_per_example(self, X, Y, l2, n_reg, non_negative("l1", l1))
+        return backprop(self, X, Y, l2, n_reg, non_negative("l1", l1), sample_weight=w)

@@ -31,7 +31,8 @@ from .backprop import backprop, dropout_masks, forward
 from .checkpoint import read_checkpoint, write_checkpoint
 from .network import Network, class_labels
 from .optimizers import SGD, Optimizer
-from .validation import all_finite, non_negative, positive_int, regularisation
+from .schedules import Schedule
+from .validation import all_finite, as_sample_weight, non_negative, positive_int, regularisation
 
 __all__ = ["fit", "evaluate", "History", "Callback", "TrainingDiverged"]
 
@@ -132,11 +133,13 @@ def evaluate(
     return _evaluate(net, X, net.targets(y, len(X)), l2, n_reg, non_negative("l1", l1))
 
 
-def _evaluate(net: Network, X: np.ndarray, Y: np.ndarray, l2: float, n_reg: int, l1: float) -> tuple[float, float | None]:
+def _evaluate(
+    net: Network, X: np.ndarray, Y: np.ndarray, l2: float, n_reg: int, l1: float, sample_weight: np.ndarray | None = None
+) -> tuple[float, float | None]:
     """:func:`evaluate` for inputs and target rows already checked (the per-epoch path)."""
     n = len(X)
     outputs = np.concatenate([forward(net, X[i : i + EVAL_CHUNK]).activations[-1] for i in range(0, n, EVAL_CHUNK)])
-    cost = float(net.cost_function.value(outputs, Y) + net.penalty(l2, n_reg, l1))
+    cost = float(net.cost_function.value(outputs, Y, sample_weight) + net.penalty(l2, n_reg, l1))
     if not net.is_classifier:
         return cost, None
     return cost, float(np.mean(class_labels(outputs) == class_labels(Y)))
@@ -157,12 +160,13 @@ def fit(
     l1: float = 0.0,
     dropout: float = 0.0,
     max_norm: float | None = None,
-    schedule: Any = None,
+    schedule: Schedule | None = None,
     early_stopping: int | None = None,
     monitor: str = "val_cost",
     callbacks: Sequence[Callback] = (),
     checkpoint: str | Path | None = None,
     resume: bool = False,
+    sample_weight: object = None,
 ) -> History:
     """Train ``net`` in place by mini-batch backpropagation; return the per-epoch History.
 
@@ -209,6 +213,9 @@ def fit(
     resume : bool
         Continue from the checkpoint in ``checkpoint`` (if there is one), which must come from
         a run with the same network, data and arguments.
+    sample_weight : array_like, shape (n,), optional
+        Weights of the training examples: each step descends the weighted mean cost of its
+        batch, Σ w_x C_x / Σ w_x, and the training cost in the History is weighted the same way.
 
     Returns
     -------
@@ -229,11 +236,14 @@ def fit(
     config = _check_arguments(
         net, epochs, batch_size, optimizer, l2, l1, dropout, max_norm, early_stopping, monitor, callbacks, checkpoint, resume
     )
+    if schedule is not None and not isinstance(schedule, Schedule):
+        raise TypeError(f"schedule must be a deltaprop Schedule such as CosineAnnealing(epochs); got {schedule!r}")
     optimizer = SGD(lr=0.5) if optimizer is None else optimizer
     X = net.inputs(X)
     Y = net.targets(y, len(X))
+    w = as_sample_weight(sample_weight, len(X), net.dtype)
     rng = np.random.default_rng(seed)
-    X, Y, X_val, Y_val = _split_validation(net, X, Y, validation, rng)
+    X, Y, w, X_val, Y_val = _split_validation(net, X, Y, w, validation, rng)
     if early_stopping is not None and X_val is None:
         raise ValueError("early_stopping needs validation data: pass validation=(X_val, y_val) or a fraction such as 0.1")
     n = len(X)
@@ -257,7 +267,7 @@ def fit(
                 for step, first in enumerate(range(0, n, batch_size)):
                     batch = order[first : first + batch_size]
                     masks = dropout_masks(net, len(batch), dropout, rng) if dropout else None
-                    grads = backprop(net, X[batch], Y[batch], l2, n, l1, masks)
+                    grads = backprop(net, X[batch], Y[batch], l2, n, l1, masks, None if w is None else w[batch])
                     optimizer.step(params, grads.parameters())
                     if max_norm is not None:
                         _clip_rows(net.weights, max_norm)
@@ -267,7 +277,7 @@ def fit(
                         history.stopped = "interrupted"
                         return history
                 seconds = time.perf_counter() - start
-                cost, accuracy = _evaluate(net, X, Y, l2, n, l1)
+                cost, accuracy = _evaluate(net, X, Y, l2, n, l1, w)
             if not np.isfinite(cost) or not all(all_finite(p) for p in params):
                 for p, good in zip(params, last_finite):
                     p[...] = good
@@ -318,7 +328,9 @@ def _check_arguments(
     positive_int("epochs", epochs)
     if config["dropout"] >= 1:
         raise ValueError(f"dropout must be a probability in [0, 1); got {dropout!r}")
-    if max_norm is not None and non_negative("max_norm", max_norm) == 0:
+    if max_norm is not None and (
+        isinstance(max_norm, bool) or not isinstance(max_norm, (int, float, np.integer, np.floating)) or not 0 < max_norm < np.inf
+    ):
         raise ValueError(f"max_norm must be a finite number > 0; got {max_norm!r}")
     config["max_norm"] = None if max_norm is None else float(max_norm)
     if optimizer is not None and not isinstance(optimizer, Optimizer):
@@ -340,11 +352,11 @@ def _check_arguments(
 
 
 def _split_validation(
-    net: Network, X: np.ndarray, Y: np.ndarray, validation: object, rng: np.random.Generator
-) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, np.ndarray | None]:
-    """Return (X, Y, X_val, Y_val): the validation pair checked, or a fraction held out."""
+    net: Network, X: np.ndarray, Y: np.ndarray, w: np.ndarray | None, validation: object, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, np.ndarray | None, np.ndarray | None]:
+    """Return (X, Y, w, X_val, Y_val): the validation pair checked, or a fraction held out."""
     if validation is None:
-        return X, Y, None, None
+        return X, Y, w, None, None
     if isinstance(validation, (float, np.floating)) and not isinstance(validation, bool):
         if not 0 < validation < 1:
             raise ValueError(f"validation as a fraction must be in (0, 1); got {validation!r}")
@@ -353,11 +365,11 @@ def _split_validation(
             raise ValueError(f"validation fraction {validation} of {len(X)} rows leaves no validation or no training rows")
         order = rng.permutation(len(X))
         held, kept = np.sort(order[:n_val]), np.sort(order[n_val:])
-        return X[kept], Y[kept], X[held], Y[held]
+        return X[kept], Y[kept], None if w is None else w[kept], X[held], Y[held]
     if not (isinstance(validation, (tuple, list)) and len(validation) == 2):
         raise ValueError(f"validation must be a pair (X_val, y_val) or a fraction in (0, 1); got {type(validation).__name__}")
     X_val = net.inputs(validation[0])
-    return X, Y, X_val, net.targets(validation[1], len(X_val))
+    return X, Y, w, X_val, net.targets(validation[1], len(X_val))
 
 
 def _record(
@@ -404,7 +416,7 @@ class _EarlyStopping:
 
 
 def _save(
-    folder: str | Path, config: dict, net: Network, optimizer: Optimizer, schedule: Any, rng: np.random.Generator,
+    folder: str | Path, config: dict, net: Network, optimizer: Optimizer, schedule: Schedule | None, rng: np.random.Generator,
     history: History, stopper: _EarlyStopping | None,
 ) -> None:
     """Write the run's state after an epoch; the model too, as an ordinary model file."""
@@ -429,7 +441,7 @@ def _save(
 
 
 def _restore(
-    folder: str | Path, config: dict, net: Network, optimizer: Optimizer, schedule: Any, rng: np.random.Generator,
+    folder: str | Path, config: dict, net: Network, optimizer: Optimizer, schedule: Schedule | None, rng: np.random.Generator,
     stopper: _EarlyStopping | None,
 ) -> History:
     """Load a checkpoint into the run's objects, after checking it comes from the same run."""

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["positive_int", "non_negative", "regularisation", "all_finite", "as_inputs", "as_targets"]
+__all__ = ["positive_int", "non_negative", "regularisation", "all_finite", "as_sample_weight", "as_inputs", "as_targets"]
 
 
 def positive_int(name: str, value: object) -> int:
@@ -42,6 +42,21 @@ def all_finite(a: np.ndarray) -> bool:
     min and max propagate NaN and reach ±inf when one is present, so two reductions suffice.
     """
     return a.size == 0 or bool(np.isfinite(a.min()) and np.isfinite(a.max()))
+
+
+def as_sample_weight(sample_weight: object, n: int, dtype: np.dtype) -> np.ndarray | None:
+    """Return per-example weights (n,) ≥ 0 with a positive sum in ``dtype``, ``None`` for none, or raise."""
+    if sample_weight is None:
+        return None
+    try:
+        w = np.asarray(sample_weight, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise ValueError("sample_weight must be a vector of numbers, one per example") from None
+    if w.shape != (n,):
+        raise ValueError(f"sample_weight must have shape ({n},), one weight per example; got shape {w.shape}")
+    if not all_finite(w) or (w < 0).any() or w.sum() <= 0:
+        raise ValueError("sample_weight must be finite and ≥ 0, with a positive sum")
+    return w.astype(dtype)
 
 
 def as_inputs(X: object, n_in: int, dtype: np.dtype) -> np.ndarray:
