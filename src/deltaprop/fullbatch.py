@@ -1,0 +1,162 @@
+"""Full-batch training: the cost and its backprop gradient handed to a general optimizer.
+
+Seed 002 puts backpropagation's purpose this way: it supplies the gradient to an optimizer,
+gradient descent or a more advanced method; Ng's course hands the unrolled parameters, J(Θ)
+and its gradient to ``fmincg`` (nonlinear conjugate gradient). Here the same pair goes to
+``scipy.optimize.minimize``: L-BFGS (``"L-BFGS-B"``) or Polak–Ribière conjugate gradient
+(``"CG"``), over the whole training set at every evaluation.
+
+Symbols → names: θ (all parameters unrolled into one vector) → ``theta``, float64, the arrays
+of :meth:`deltaprop.Network.parameters` (W⁰, b⁰, W¹, b¹, …) each raveled in C order, one after
+the other; J(θ) = C + λ/(2n) Σ‖W‖² (n = ``len(X)``) → the objective; ∇J → its gradient, from
+:func:`deltaprop.backprop.backprop`. SciPy is an extra: ``pip install deltaprop[scipy]``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .backprop import backprop
+from .network import Network
+from .optimizers import _real
+from .validation import positive_int, regularisation
+
+__all__ = ["fit_full_batch", "FullBatchResult", "METHODS"]
+
+#: The methods of ``scipy.optimize.minimize`` that :func:`fit_full_batch` drives.
+METHODS = ("L-BFGS-B", "CG")
+
+
+@dataclass
+class FullBatchResult:
+    """What :func:`fit_full_batch` reports.
+
+    Attributes
+    ----------
+    cost : list of float
+        J(θ) at the start (``cost[0]``) and after each iteration (``cost[i]``).
+    iterations : int
+        Iterations taken.
+    evaluations : int
+        Evaluations of J and ∇J (each one forward and one backward pass over all of X).
+    message : str
+        SciPy's reason for stopping.
+    success : bool
+        Whether SciPy reports convergence (False when ``max_iter`` ran out first).
+    """
+
+    cost: list[float] = field(default_factory=list)
+    iterations: int = 0
+    evaluations: int = 0
+    message: str = ""
+    success: bool = False
+
+
+def _objective(
+    net: Network, X: np.ndarray, Y: np.ndarray, l2: float, n: int
+) -> tuple[Callable[[np.ndarray], tuple[float, np.ndarray]], Callable[[np.ndarray], None], np.ndarray]:
+    """Return (θ ↦ (J(θ), ∇J(θ)), θ ↦ write θ into the network, θ now).
+
+    Both functions write θ into the network's own arrays, in place and in its dtype.
+    """
+    params = net.parameters()
+    offsets = np.cumsum([p.size for p in params])[:-1]
+
+    def write(theta: np.ndarray) -> None:
+        for p, piece in zip(params, np.split(theta, offsets)):
+            p[...] = piece.reshape(p.shape)
+
+    def objective(theta: np.ndarray) -> tuple[float, np.ndarray]:
+        write(theta)
+        cost = float(net.regularised_cost(X, Y, l2, n))  # J(θ)
+        grads = backprop(net, X, Y, l2, n)  # ∇J(θ): BP1–BP4 plus (λ/n) W
+        return cost, np.concatenate([g.ravel() for g in grads.parameters()]).astype(np.float64)
+
+    theta = np.concatenate([p.ravel() for p in params]).astype(np.float64)
+    return objective, write, theta
+
+
+def fit_full_batch(
+    net: Network,
+    X: object,
+    y: object,
+    method: str = "L-BFGS-B",
+    l2: float = 0.0,
+    max_iter: int = 200,
+    tol: float = 1e-6,
+) -> FullBatchResult:
+    """Train ``net`` in place on all of ``X`` at once with L-BFGS or conjugate gradient.
+
+    Minimises J(θ) = C + λ/(2n) Σ‖W‖² (n = ``len(X)``) over the unrolled parameters θ
+    with ``scipy.optimize.minimize(method=..., jac=True)``, the gradient from backprop. The
+    evaluations run in the network's dtype; a float64 network gives the line searches the
+    precision they expect (a float32 one tends to stop early on a line-search message).
+    The network ends at SciPy's final θ, written into its own arrays in its dtype.
+
+    Parameters
+    ----------
+    net : Network
+    X : array_like, shape (n, n_0)
+    y : array_like
+        Labels (n,) or targets (n, n_out).
+    method : {"L-BFGS-B", "CG"}
+        L-BFGS with bounds (none are set) or Polak–Ribière nonlinear conjugate gradient,
+        the method of the course's ``fmincg``.
+    l2 : float
+        λ ≥ 0.
+    max_iter : int
+        The most iterations, ≥ 1.
+    tol : float
+        SciPy's ``tol`` (> 0): the gradient-norm tolerance, and for L-BFGS-B also the
+        relative reduction of J below which it stops.
+
+    Returns
+    -------
+    FullBatchResult
+
+    Raises
+    ------
+    ValueError
+        For an unknown method, bad numbers or bad training data, before any work.
+    ImportError
+        If SciPy is not installed.
+    """
+    if not isinstance(method, str) or method not in METHODS:
+        raise ValueError(f"method must be one of {', '.join(map(repr, METHODS))}; got {method!r}")
+    max_iter = positive_int("max_iter", max_iter)
+    tol = _real("tol", tol, "a finite number > 0", lambda v: v > 0)
+    X = net.inputs(X)
+    Y = net.targets(y, len(X))
+    l2, n = regularisation(l2, None, len(X))
+    try:
+        from scipy.optimize import minimize
+    except ImportError:
+        raise ImportError("full-batch training needs SciPy: pip install deltaprop[scipy]") from None
+
+    objective, write, theta0 = _objective(net, X, Y, l2, n)
+    last: list = [None, None]  # θ and J(θ) of the latest evaluation, for the per-iteration costs
+
+    def evaluate(theta: np.ndarray) -> tuple[float, np.ndarray]:
+        cost, grad = objective(theta)
+        last[:] = [theta.copy(), cost]
+        return cost, grad
+
+    result = FullBatchResult()
+
+    def iteration_done(theta: np.ndarray) -> None:
+        if not np.array_equal(theta, last[0]):  # the accepted θ is usually the latest evaluated
+            evaluate(theta)
+        result.cost.append(last[1])
+
+    with np.errstate(over="ignore", invalid="ignore"):  # a trial step may overflow; the line search backs off
+        result.cost.append(float(net.regularised_cost(X, Y, l2, n)))  # J at the start
+        found = minimize(
+            evaluate, theta0, method=method, jac=True, tol=tol, options={"maxiter": max_iter}, callback=iteration_done
+        )
+    write(found.x)
+    result.iterations, result.evaluations = int(found.nit), int(found.nfev)
+    result.message, result.success = str(found.message), bool(found.success)
+    return result

@@ -1,0 +1,145 @@
+"""Full-batch training: the gradient SciPy receives is the derivative of the cost it receives;
+L-BFGS learns digits; CG lowers the cost at every iteration; the network is written back in
+place; bad input is refused before any work."""
+
+from __future__ import annotations
+
+import re
+import sys
+
+import numpy as np
+import pytest
+
+import deltaprop as dp
+from deltaprop.fullbatch import fit_full_batch
+
+pytest.importorskip("scipy")
+
+
+@pytest.fixture(scope="module")
+def digits():
+    return dp.datasets.load("digits")
+
+
+def small_problem(dtype="float64"):
+    rng = np.random.default_rng(3)
+    net = dp.Network([4, 5, 3], activation="tanh", output="softmax", cost="log_likelihood", dtype=dtype, seed=2)
+    return net, rng.standard_normal((13, 4)), rng.integers(0, 3, 13)
+
+
+def captured_objective(monkeypatch, net, X, y, l2):
+    """Run fit_full_batch with scipy.optimize.minimize replaced; return what it was handed."""
+    import scipy.optimize
+
+    handed = {}
+
+    def fake_minimize(fun, x0, **kwargs):
+        handed.update(fun=fun, x0=x0.copy(), **kwargs)
+        return scipy.optimize.OptimizeResult(x=x0, nit=0, nfev=0, message="captured", success=False)
+
+    monkeypatch.setattr(scipy.optimize, "minimize", fake_minimize)
+    fit_full_batch(net, X, y, l2=l2)
+    return handed
+
+
+def test_scipy_gets_the_regularised_cost_and_its_exact_gradient(monkeypatch):
+    net, X, y = small_problem()
+    original = [p.copy() for p in net.parameters()]
+    handed = captured_objective(monkeypatch, net, X, y, l2=0.7)
+    assert handed["jac"] is True and handed["method"] == "L-BFGS-B"
+    theta0 = handed["x0"]
+    assert theta0.dtype == np.float64 and theta0.shape == (4 * 5 + 5 + 5 * 3 + 3,)
+    np.testing.assert_array_equal(theta0, np.concatenate([p.ravel() for p in original]))  # W0, b0, W1, b1
+
+    rng = np.random.default_rng(0)
+    theta = theta0 + 0.3 * rng.standard_normal(theta0.shape)
+    cost, grad = handed["fun"](theta)
+    assert grad.dtype == np.float64 and grad.shape == theta.shape
+    # the objective wrote θ into the network: its cost is the network's regularised cost there
+    assert cost == pytest.approx(net.cost(X, y, l2=0.7), rel=1e-15)
+    # central differences of the same objective, coordinate by coordinate
+    h = 1e-6
+    numeric = np.empty_like(theta)
+    for i in range(theta.size):
+        step = np.zeros_like(theta)
+        step[i] = h
+        numeric[i] = (handed["fun"](theta + step)[0] - handed["fun"](theta - step)[0]) / (2 * h)
+    np.testing.assert_allclose(grad, numeric, rtol=1e-6, atol=1e-9)
+    # and the regularisation is in it: without l2 the gradient differs by (λ/n) W
+    net_plain, _, _ = small_problem()
+    plain = captured_objective(monkeypatch, net_plain, X, y, l2=0.0)["fun"](theta)[1]
+    weights = np.zeros_like(theta)
+    weights[:20], weights[25:40] = theta[:20], theta[25:40]
+    np.testing.assert_allclose(grad - plain, 0.7 / 13 * weights, rtol=1e-9, atol=1e-14)
+
+
+def test_lbfgs_learns_digits(digits):
+    (X, y), (X_test, y_test) = digits
+    net = dp.Network([64, 30, 10], activation="sigmoid", output="softmax", cost="log_likelihood", dtype="float64", seed=0)
+    result = fit_full_batch(net, X, y, method="L-BFGS-B", l2=1.0, max_iter=60)
+    assert net.accuracy(X_test, y_test) >= 0.95
+    assert result.iterations == len(result.cost) - 1 and 0 < result.iterations <= 60
+    assert result.evaluations >= result.iterations
+    assert result.cost[0] == pytest.approx(dp.Network([64, 30, 10], output="softmax", cost="log_likelihood", dtype="float64", seed=0).cost(X, y, l2=1.0))
+    assert result.cost[-1] == pytest.approx(net.cost(X, y, l2=1.0), rel=1e-12)
+    assert result.cost[-1] < result.cost[0] / 5
+    assert isinstance(result.message, str) and result.message
+
+
+def test_cg_lowers_the_cost_at_every_iteration(digits):
+    (X, y), _ = digits
+    X, y = X[:400], y[:400]
+    net = dp.Network([64, 20, 10], activation="sigmoid", output="sigmoid", cost="cross_entropy", dtype="float64", seed=1)
+    result = fit_full_batch(net, X, y, method="CG", l2=1.0, max_iter=40)
+    costs = np.array(result.cost)
+    assert len(costs) == result.iterations + 1
+    assert np.all(np.diff(costs) <= 1e-12 * costs[:-1])  # a Wolfe line search accepts only decreases
+    assert costs[-1] < costs[0] / 5
+    assert costs[-1] == pytest.approx(net.cost(X, y, l2=1.0), rel=1e-12)
+
+
+def test_writes_back_in_place_in_the_networks_dtype():
+    net, X, y = small_problem(dtype="float32")
+    arrays = net.parameters()
+    before = [p.copy() for p in arrays]
+    result = fit_full_batch(net, X, y, max_iter=20)
+    assert all(a is b for a, b in zip(arrays, net.parameters()))
+    assert all(p.dtype == np.float32 for p in arrays)
+    assert any(not np.array_equal(p, b) for p, b in zip(arrays, before))
+    assert result.cost[-1] < result.cost[0]
+    assert net.cost(X, y) == pytest.approx(result.cost[-1], rel=1e-5)
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"method": "BFGS"}, "method must be one of 'L-BFGS-B', 'CG'; got 'BFGS'"),
+        ({"method": "lbfgs"}, "method must be one of 'L-BFGS-B', 'CG'; got 'lbfgs'"),
+        ({"max_iter": 0}, "max_iter must be a positive integer; got 0"),
+        ({"tol": 0.0}, "tol must be a finite number > 0; got 0.0"),
+        ({"tol": float("nan")}, "tol must be a finite number > 0; got nan"),
+        ({"l2": -1.0}, "l2 must be a finite number ≥ 0; got -1.0"),
+    ],
+)
+def test_bad_arguments_are_refused(kwargs, message):
+    net, X, y = small_problem()
+    before = [p.copy() for p in net.parameters()]
+    with pytest.raises(ValueError, match=re.escape(message)):
+        fit_full_batch(net, X, y, **kwargs)
+    assert all(np.array_equal(p, b) for p, b in zip(net.parameters(), before))
+
+
+def test_bad_data_is_refused():
+    net, X, y = small_problem()
+    X[2, 1] = np.nan
+    with pytest.raises(ValueError, match=re.escape("X contains NaN, inf or a value beyond float64 (first at row 2, column 1)")):
+        fit_full_batch(net, X, y)
+    with pytest.raises(ValueError, match="labels must be integers in \\[0, 3\\)"):
+        fit_full_batch(net, np.zeros((13, 4)), np.full(13, 3))
+
+
+def test_missing_scipy_says_how_to_install_it(monkeypatch):
+    monkeypatch.setitem(sys.modules, "scipy.optimize", None)
+    net, X, y = small_problem()
+    with pytest.raises(ImportError, match=re.escape("full-batch training needs SciPy: pip install deltaprop[scipy]")):
+        fit_full_batch(net, X, y)
