@@ -8,11 +8,14 @@ The four equations (seed 000's numbering) and where they live:
 - BP4  ∂C/∂w^l_jk = a^{l−1}_k δ^l_j           (same function)
 """
 
-from . import activations, costs, datasets
+from . import activations, costs, datasets, schedules
 from .backprop import ForwardPass, Gradients, backprop, backprop_per_example, dropout_masks, forward
 from .gradcheck import GradientCheck, check_gradients
 from .network import Network
-from .optimizers import SGD, Optimizer
+from .explain import Explanation, explain
+from .fullbatch import FullBatchResult, fit_full_batch
+from .optimizers import SGD, Adam, AdamW, Momentum, Optimizer, RMSProp, get_optimizer
+from .schedules import get_schedule
 from .serialize import load, save
 from .training import Callback, History, TrainingDiverged, evaluate, fit
 
@@ -32,7 +35,18 @@ __all__ = [
     "TrainingDiverged",
     "dropout_masks",
     "SGD",
+    "Momentum",
+    "Adam",
+    "AdamW",
+    "RMSProp",
     "Optimizer",
+    "get_optimizer",
+    "get_schedule",
+    "schedules",
+    "fit_full_batch",
+    "FullBatchResult",
+    "explain",
+    "Explanation",
     "check_gradients",
     "GradientCheck",
     "save",

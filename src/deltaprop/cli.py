@@ -164,6 +164,18 @@ def _build_parser() -> _Parser:
     explain.add_argument("--target", metavar="Y", help="the target: a class label, or one number per output, comma-separated (default: from --seed)")
     explain.add_argument("--lr", type=_positive_float, help="also show one step of gradient descent with this learning rate η")
     explain.add_argument("--neuron", metavar="LAYER,INDEX", help="the neuron whose path is worked out, e.g. 2,3: layer 2 is the first after the input, neurons count from 1")
+
+    report = commands.add_parser(
+        "report",
+        help="write one self-contained HTML page about a trained model: settings, timings, curves, scores, weights",
+        description="Write a training report: hyper-parameters, data set, timings, learning curves, confusion matrix, "
+        "precision and recall per class, first-layer weights. One HTML file that fetches nothing (needs matplotlib).",
+    )
+    report.add_argument("source", type=Path, metavar="RUN_DIR_OR_MODEL", help="a folder from 'deltaprop train --checkpoint DIR', or a model .npz")
+    report.add_argument("--out", type=Path, required=True, metavar="FILE", help="the HTML file to write (.html)")
+    report.add_argument("--metrics", type=Path, metavar="FILE", help="the JSON of 'deltaprop train --metrics' (default: a run folder's metrics.json)")
+    report.add_argument("--dataset", metavar="NAME|PATH", help="measure on this data set's test split (default: the metrics' data set, else digits if the model fits it)")
+    report.add_argument("--target", metavar="COLUMN", help="for a CSV data set: the label column's name (default: the last column)")
     return parser
 
 
@@ -174,7 +186,7 @@ def main(argv: list[str] | None = None) -> int:
     except SystemExit as e:  # --help, --version, or a usage error already printed as one line
         return e.code if isinstance(e.code, int) else 0
     try:
-        return {"train": _train, "evaluate": _evaluate, "predict": _predict, "gradcheck": _gradcheck, "datasets": _datasets, "plot": _plot, "export": _export, "explain": _explain}[args.command](args)
+        return {"train": _train, "evaluate": _evaluate, "predict": _predict, "gradcheck": _gradcheck, "datasets": _datasets, "plot": _plot, "export": _export, "explain": _explain, "report": _report}[args.command](args)
     except BrokenPipeError:  # e.g. `deltaprop predict ... | head`: the reader has gone
         sys.stderr.close()
         return 0
@@ -547,4 +559,15 @@ def _explain(args: argparse.Namespace) -> int:
     with atomic_write(args.out, "w") as f:
         f.write(text)
     print(f"explanation written to {args.out}")
+    return 0
+
+
+def _report(args: argparse.Namespace) -> int:
+    from .report import write_report
+
+    try:
+        path = write_report(args.source, args.out, metrics=args.metrics, dataset=args.dataset, target=args.target)
+    except ImportError as e:  # matplotlib missing: say which extra to install, in one line
+        raise ValueError(str(e)) from None
+    print(f"report written to {path}")
     return 0
