@@ -199,3 +199,113 @@ def test_soft_targets_close_to_summing_to_one_are_renormalised():
 def test_one_output_regression_takes_integer_targets():
     net = dp.Network([1, 4, 1], output="identity", cost="quadratic", dtype="float64")
     np.testing.assert_array_equal(net.targets(np.array([3, 5, 7]), 3), [[3.0], [5.0], [7.0]])
+
+
+# ---------------------------------------------------------------- dropout
+def test_dropout_masks_are_zero_or_one_over_keep_rate():
+    net = dp.Network([3, 50, 40, 2], output="softmax", cost="log_likelihood")
+    masks = dp.dropout_masks(net, 2000, 0.3, np.random.default_rng(0))
+    assert len(masks) == 3 and masks[-1] is None  # the output layer is never dropped
+    keep = net.dtype.type(1 / 0.7)
+    for mask, width in zip(masks[:-1], (50, 40)):
+        assert mask.shape == (2000, width) and mask.dtype == np.float32
+        assert set(np.unique(mask)) == {0.0, keep}
+        assert np.mean(mask != 0) == pytest.approx(0.7, abs=0.005)  # sd of the rate ≈ 0.0007
+    again = dp.dropout_masks(net, 2000, 0.3, np.random.default_rng(0))
+    np.testing.assert_array_equal(again[0], masks[0])
+    assert all(np.all(m == 1.0) for m in dp.dropout_masks(net, 10, 0.0, np.random.default_rng(0))[:-1])
+
+
+@pytest.mark.parametrize("hidden", ["sigmoid", "tanh", "relu", "softplus"])
+@pytest.mark.parametrize("pair", [("softmax", "log_likelihood"), ("sigmoid", "cross_entropy"), ("identity", "quadratic")])
+def test_backprop_with_dropout_masks_equals_central_differences(hidden, pair):
+    """With masks held fixed, backprop's gradient is that of the cost of forward(net, X, masks)."""
+    rng = np.random.default_rng(5)
+    net = dp.Network([4, 6, 5, 3], activation=hidden, output=pair[0], cost=pair[1], dtype="float64", seed=rng)
+    X = rng.standard_normal((7, 4))
+    Y = rng.standard_normal((7, 3)) if pair[1] == "quadratic" else np.eye(3)[rng.integers(0, 3, 7)]
+    masks = dp.dropout_masks(net, 7, 0.4, rng)
+    assert 0 < np.mean(masks[0] == 0) < 1 and 0 < np.mean(masks[1] == 0) < 1
+
+    def cost():
+        return net.cost_function.value(forward(net, X, masks).activations[-1], Y) + net.penalty(0.3, 50, 0.2)
+
+    analytic = backprop(net, X, Y, 0.3, 50, 0.2, masks).parameters()
+    plain = backprop(net, X, Y, 0.3, 50, 0.2).parameters()
+    eps = 1e-6
+    for P, G in zip(net.parameters(), analytic):
+        numerical = np.empty_like(P)
+        for index in np.ndindex(P.shape):
+            original = P[index]
+            P[index] = original + eps
+            c_plus = cost()
+            P[index] = original - eps
+            c_minus = cost()
+            P[index] = original
+            numerical[index] = (c_plus - c_minus) / (2 * eps)
+        np.testing.assert_allclose(G, numerical, rtol=1e-6, atol=1e-8)
+    assert not all(np.allclose(g, u) for g, u in zip(analytic, plain))  # the masks mattered
+
+
+def test_dropout_units_dropped_pass_nothing_and_expected_activation_is_unchanged():
+    rng = np.random.default_rng(1)
+    net = dp.Network([4, 8, 3], activation="tanh", output="softmax", cost="log_likelihood", dtype="float64")
+    X, Y = rng.standard_normal((5, 4)), np.eye(3)[rng.integers(0, 3, 5)]
+    masks = dp.dropout_masks(net, 5, 0.5, rng)
+    grads = backprop(net, X, Y, masks=masks)
+    dropped = masks[0] == 0
+    assert dropped.any()
+    np.testing.assert_array_equal(grads.deltas[0][dropped], 0.0)  # δ of a dropped unit is 0
+    # inverted dropout: averaged over many masks, a masked hidden activation is the unmasked one
+    many = np.repeat(X[:1], 40000, axis=0)
+    masked = forward(net, many, dp.dropout_masks(net, 40000, 0.5, rng)).activations[1].mean(axis=0)
+    plain = forward(net, X[:1]).activations[1][0]
+    np.testing.assert_allclose(masked, plain, atol=0.02)
+    # masks of all ones (p = 0) change nothing
+    ones = backprop(net, X, Y, masks=dp.dropout_masks(net, 5, 0.0, rng))
+    for a, b in zip(ones.parameters(), backprop(net, X, Y).parameters()):
+        np.testing.assert_allclose(a, b, rtol=1e-15, atol=0)
+
+
+# ---------------------------------------------------------------- L1
+def test_l1_gradients_pass_the_gradient_check():
+    rng = np.random.default_rng(3)
+    for output, cost in (("softmax", "log_likelihood"), ("sigmoid", "cross_entropy"), ("identity", "quadratic")):
+        net = dp.Network([3, 5, 4, 2], activation="tanh", output=output, cost=cost, dtype="float64", seed=rng)
+        X = rng.standard_normal((6, 3))
+        y = rng.standard_normal((6, 2)) if cost == "quadratic" else rng.integers(0, 2, 6)
+        report = dp.check_gradients(net, X, y, l1=0.9, l2=0.4, n_total=20)
+        assert report.passed(1e-7), str(report)
+        # the check is sensitive to the L1 term: leaving it out of backprop would fail
+        plain = net.gradients(X, y, l2=0.4, n_total=20).dW[0]
+        assert np.abs(net.gradients(X, y, l2=0.4, n_total=20, l1=0.9).dW[0] - plain).max() > 1e-3
+
+
+def test_l1_cost_term_is_lambda_over_n_sum_of_absolute_weights():
+    rng = np.random.default_rng(0)
+    net = dp.Network([3, 4, 2], output="softmax", cost="log_likelihood", dtype="float64", seed=2)
+    X, y = rng.standard_normal((6, 3)), rng.integers(0, 2, 6)
+    l1_sum = sum(np.abs(W).sum() for W in net.weights)
+    plain = net.cost(X, y)
+    assert net.cost(X, y, l1=1.5, n_total=300) - plain == pytest.approx(1.5 / 300 * l1_sum, rel=1e-12)
+    assert net.cost(X, y, l1=1.5) - plain == pytest.approx(1.5 / 6 * l1_sum, rel=1e-12)  # n defaults to len(X)
+    both = net.cost(X, y, l2=0.5, l1=1.5, n_total=300) - plain
+    assert both == pytest.approx(1.5 / 300 * l1_sum + 0.5 / 600 * sum((W * W).sum() for W in net.weights), rel=1e-12)
+    net.biases[0][...] = 100.0  # biases carry no penalty
+    assert net.cost(X, y, l1=1.5) - net.cost(X, y) == pytest.approx(1.5 / 6 * l1_sum, rel=1e-12)
+    grads, without = net.gradients(X, y, l1=1.5, n_total=300), net.gradients(X, y)
+    for i, W in enumerate(net.weights):
+        np.testing.assert_allclose(grads.dW[i] - without.dW[i], 1.5 / 300 * np.sign(W), rtol=1e-12, atol=1e-15)
+        np.testing.assert_array_equal(grads.db[i], without.db[i])
+    with pytest.raises(ValueError, match="l1 must be a finite number ≥ 0; got -0.5"):
+        net.cost(X, y, l1=-0.5)
+
+
+def test_per_example_loop_equals_vectorised_form_with_l1_and_l2():
+    rng = np.random.default_rng(8)
+    net = dp.Network([4, 5, 3, 3], activation="softplus", output="softmax", cost="log_likelihood", dtype="float64", seed=1)
+    X, y = rng.standard_normal((9, 4)), rng.integers(0, 3, 9)
+    fast = net.gradients(X, y, l2=0.7, l1=0.3, n_total=40)
+    slow = net.gradients(X, y, l2=0.7, l1=0.3, n_total=40, per_example=True)
+    for a, b in zip(fast.parameters() + fast.deltas, slow.parameters() + slow.deltas):
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-15)

@@ -30,8 +30,9 @@ import numpy as np
 from .backprop import backprop, dropout_masks, forward
 from .checkpoint import read_checkpoint, write_checkpoint
 from .network import Network, class_labels
-from .optimizers import SGD, Optimizer
-from .schedules import Schedule
+from .serialize import save
+from .optimizers import SGD, Optimizer, optimizer_from_state
+from .schedules import Schedule, schedule_from_state
 from .validation import all_finite, as_sample_weight, non_negative, positive_int, regularisation
 
 __all__ = ["fit", "evaluate", "History", "Callback", "TrainingDiverged"]
@@ -252,12 +253,16 @@ def fit(
     stopper = _EarlyStopping(early_stopping, monitor) if early_stopping is not None else None
     base_lr = optimizer.lr
     config.update(n_train=n, n_validation=0 if X_val is None else len(X_val), optimizer=type(optimizer).__name__, base_lr=base_lr)
+    if isinstance(seed, (int, np.integer)):
+        config["seed"] = int(seed)
     if resume and checkpoint is not None and (Path(checkpoint) / "checkpoint.npz").exists():
         history = _restore(checkpoint, config, net, optimizer, schedule, rng, stopper)
+        if history.stopped != "early stopping":  # that run is over: only its best weights are left to restore
+            history.stopped = None
     sample = np.arange(0, n, max(1, n // GRADIENT_SAMPLE))[:GRADIENT_SAMPLE]  # fixed rows, spread over the set
     batch_callbacks = [c for c in callbacks if type(c).on_batch_end is not Callback.on_batch_end]
     with _Reporter(epochs, history.epochs, progress) as report, _StopOnInterrupt() as interrupt:
-        for epoch in range(history.epochs, epochs):
+        for epoch in range(history.epochs, epochs if history.stopped is None else 0):
             if schedule is not None:
                 optimizer.lr = schedule.lr(epoch, base_lr)
             last_finite = [p.copy() for p in params]
@@ -304,6 +309,8 @@ def fit(
         for p, best in zip(params, stopper.best_params):
             p[...] = best
         history.best_epoch = stopper.best_epoch + 1
+        if checkpoint is not None:  # the run folder's model is the one the run ends with
+            save(net, Path(checkpoint) / "model.npz")
     return history
 
 
@@ -341,7 +348,9 @@ def _check_arguments(
     if monitor == "val_accuracy" and not net.is_classifier:
         raise ValueError("monitor 'val_accuracy' needs a classifier; use 'val_cost'")
     config["monitor"] = monitor
-    for callback in callbacks:  # type: ignore[attr-defined]
+    if not isinstance(callbacks, (list, tuple)):
+        raise TypeError(f"callbacks must be a list of deltaprop.Callback instances; got {callbacks!r}")
+    for callback in callbacks:
         if not isinstance(callback, Callback):
             raise TypeError(f"callbacks must be deltaprop.Callback instances; got {callback!r}")
     if resume and checkpoint is None:
@@ -420,8 +429,6 @@ def _save(
     history: History, stopper: _EarlyStopping | None,
 ) -> None:
     """Write the run's state after an epoch; the model too, as an ordinary model file."""
-    from .serialize import save
-
     optimizer_state = optimizer.state_dict()
     arrays = {f"param{i}": p for i, p in enumerate(net.parameters())}
     arrays.update({f"optimizer{i}": a for i, a in enumerate(optimizer_state.pop("arrays", []))})
@@ -444,31 +451,40 @@ def _restore(
     folder: str | Path, config: dict, net: Network, optimizer: Optimizer, schedule: Schedule | None, rng: np.random.Generator,
     stopper: _EarlyStopping | None,
 ) -> History:
-    """Load a checkpoint into the run's objects, after checking it comes from the same run."""
+    """Load a checkpoint into the run's objects, after checking all of it comes from the same run:
+    a refused checkpoint changes nothing."""
     state, arrays = read_checkpoint(folder)
+    params = net.parameters()
     try:
         saved = state["config"]
         for key, value in config.items():
             if saved.get(key) != value:
                 raise ValueError(f"checkpoint {folder} was made with {key} = {saved.get(key)!r}; this run has {value!r}")
-        params = net.parameters()
-        for i, p in enumerate(params):
-            p[...] = arrays[f"param{i}"]
-        optimizer_state = dict(state["optimizer"])
-        optimizer_state["arrays"] = [arrays[f"optimizer{i}"] for i in range(sum(k.startswith("optimizer") for k in arrays))]
-        optimizer.load_state_dict(optimizer_state)
         if (schedule is None) != (state["schedule"] is None):
             raise ValueError(f"checkpoint {folder} was made {'with' if schedule is None else 'without'} a learning-rate schedule")
+        saved_params = [arrays[f"param{i}"] for i in range(len(params))]
+        if any(a.shape != p.shape or a.dtype != p.dtype for a, p in zip(saved_params, params)):
+            raise ValueError(f"checkpoint {folder}: its parameters do not fit this network")
+        optimizer_state = dict(state["optimizer"])
+        optimizer_state["arrays"] = [arrays[f"optimizer{i}"] for i in range(sum(k.startswith("optimizer") for k in arrays))]
+        optimizer_from_state(optimizer_state)  # checks it all, on a throw-away optimizer
         if schedule is not None:
-            schedule.load_state_dict(state["schedule"])
-        rng.bit_generator.state = state["generator"]
-        if stopper is not None:
-            stopper.best, stopper.best_epoch = state["early_stopping"]["best"], state["early_stopping"]["best_epoch"]
-            if stopper.best is not None:
-                stopper.best_params = [arrays[f"best{i}"] for i in range(len(params))]
-        return History(**state["history"])
+            schedule_from_state(state["schedule"])
+        np.random.Generator(type(rng.bit_generator)()).bit_generator.state = state["generator"]
+        history = History(**state["history"])
+        best = None if stopper is None else state["early_stopping"]
+        best_params = None if best is None or best["best"] is None else [arrays[f"best{i}"] for i in range(len(params))]
     except (KeyError, TypeError) as e:
         raise ValueError(f"checkpoint {folder}: its state is incomplete or malformed ({e!r})") from None
+    for p, saved_p in zip(params, saved_params):
+        p[...] = saved_p
+    optimizer.load_state_dict(optimizer_state)
+    if schedule is not None:
+        schedule.load_state_dict(state["schedule"])
+    rng.bit_generator.state = state["generator"]
+    if stopper is not None:
+        stopper.best, stopper.best_epoch, stopper.best_params = best["best"], best["best_epoch"], best_params
+    return history
 
 
 class _StopOnInterrupt:
