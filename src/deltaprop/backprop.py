@@ -146,7 +146,11 @@ def backprop(
     zs, acts = forward(net, X, masks)
     n, depth = X.shape[0], len(net.weights)
     n_reg = n_total or n
-    share = 1 / n if sample_weight is None else (sample_weight / sample_weight.sum())[:, None]  # each example's share of C
+    if sample_weight is None:
+        share = 1 / n  # each example's share of C
+    else:
+        total = sample_weight.sum()
+        share = (sample_weight / total if total > 0 else np.zeros_like(sample_weight))[:, None]  # all-zero: no data term
     dW, db, deltas = [None] * depth, [None] * depth, [None] * depth
     delta = net.cost_function.delta(zs[-1], acts[-1], Y, net.activations[-1])  # (BP1)
     for i in reversed(range(depth)):

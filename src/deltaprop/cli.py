@@ -204,13 +204,17 @@ def main(argv: list[str] | None = None) -> int:
 def _train(args: argparse.Namespace) -> int:
     import deltaprop as dp
 
-    from .optimizers import get_optimizer
+    from .optimizers import OPTIMIZERS, get_optimizer
     from .recipes import recipe_for
     from .schedules import get_schedule
     from .validation import positive_int
 
     recipe = recipe_for(args.dataset)
     setting = {key: getattr(args, key) if getattr(args, key) is not None else value for key, value in vars(recipe).items()}
+    if args.optimizer not in (None, recipe.optimizer) and args.lr is None:  # the recipe's η belongs to its optimizer
+        setting["lr"] = OPTIMIZERS[args.optimizer]().lr
+    if args.early_stopping is not None and args.validation is None:
+        raise ValueError("--early-stopping needs --validation FRACTION, the part of the training set it watches")
     for option, path in (("--out", args.out), ("--metrics", args.metrics), ("--plot", args.plot)):
         if path is not None and not path.parent.is_dir():  # say so now, not after training
             raise ValueError(f"{option} {path}: folder {path.parent} does not exist")
@@ -220,6 +224,8 @@ def _train(args: argparse.Namespace) -> int:
         raise ValueError("--resume needs --checkpoint DIR, the folder of the run to continue")
     if args.checkpoint is not None and not args.resume and (args.checkpoint / "checkpoint.npz").exists():
         raise ValueError(f"--checkpoint {args.checkpoint} already holds a run: add --resume to continue it, or choose another folder")
+    if args.resume and not (args.checkpoint / "checkpoint.npz").exists():
+        print(f"{args.checkpoint} holds no checkpoint yet: starting the run from epoch 1", file=sys.stderr)
     (X_train, y_train), (X_test, y_test) = dp.datasets.load(args.dataset, target=args.target)
     regression = y_train.ndim == 2  # float targets; labels otherwise
     n_out = y_train.shape[1] if regression else int(max(y_train.max(), y_test.max())) + 1

@@ -21,7 +21,7 @@ import numpy as np
 
 from .backprop import backprop
 from .network import Network
-from .optimizers import _real
+from .validation import real_number
 from .validation import positive_int, regularisation
 
 __all__ = ["fit_full_batch", "FullBatchResult", "METHODS"]
@@ -127,7 +127,7 @@ def fit_full_batch(
     if not isinstance(method, str) or method not in METHODS:
         raise ValueError(f"method must be one of {', '.join(map(repr, METHODS))}; got {method!r}")
     max_iter = positive_int("max_iter", max_iter)
-    tol = _real("tol", tol, "a finite number > 0", lambda v: v > 0)
+    tol = real_number("tol", tol, "a finite number > 0", lambda v: v > 0)
     X = net.inputs(X)
     Y = net.targets(y, len(X))
     l2, n = regularisation(l2, None, len(X))

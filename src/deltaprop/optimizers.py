@@ -29,7 +29,7 @@ from typing import Any
 
 import numpy as np
 
-from .validation import all_finite, non_negative
+from .validation import all_finite, non_negative, real_number
 
 __all__ = [
     "Optimizer",
@@ -44,21 +44,13 @@ __all__ = [
 ]
 
 
-def _real(name: str, value: object, allowed: str, ok: Callable[[float], bool]) -> float:
-    """Return ``value`` as a float if it is a finite real number (not a bool) for which ``ok``
-    holds; else raise ``ValueError`` saying ``name must be {allowed}; got {value!r}``."""
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)) or not np.isfinite(value) or not ok(value):
-        raise ValueError(f"{name} must be {allowed}; got {value!r}")
-    return float(value)
-
-
 def _learning_rate(lr: object) -> float:
-    return _real("lr", lr, "a finite number > 0", lambda v: v > 0)
+    return real_number("lr", lr, "a finite number > 0", lambda v: v > 0)
 
 
 def _fraction(name: str, value: object) -> float:
     """μ, β₁, β₂, ρ: a decay factor in [0, 1)."""
-    return _real(name, value, "a number in [0, 1)", lambda v: 0 <= v < 1)
+    return real_number(name, value, "a number in [0, 1)", lambda v: 0 <= v < 1)
 
 
 class Optimizer:
@@ -307,7 +299,7 @@ class Adam(Optimizer):
         super().__init__(lr)
         self.beta1 = _fraction("beta1", beta1)
         self.beta2 = _fraction("beta2", beta2)
-        self.eps = _real("eps", eps, "a finite number > 0", lambda v: v > 0)
+        self.eps = real_number("eps", eps, "a finite number > 0", lambda v: v > 0)
 
     def hyper_parameters(self) -> dict[str, float | bool]:
         return {"lr": self.lr, "beta1": self.beta1, "beta2": self.beta2, "eps": self.eps}
@@ -400,7 +392,7 @@ class RMSProp(Optimizer):
     def __init__(self, lr: float = 1e-3, rho: float = 0.9, eps: float = 1e-8) -> None:
         super().__init__(lr)
         self.rho = _fraction("rho", rho)
-        self.eps = _real("eps", eps, "a finite number > 0", lambda v: v > 0)
+        self.eps = real_number("eps", eps, "a finite number > 0", lambda v: v > 0)
 
     def hyper_parameters(self) -> dict[str, float | bool]:
         return {"lr": self.lr, "rho": self.rho, "eps": self.eps}

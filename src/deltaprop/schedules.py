@@ -30,7 +30,7 @@ from typing import Any
 
 import numpy as np
 
-from .optimizers import _real
+from .validation import real_number
 from .validation import non_negative, positive_int
 
 __all__ = [
@@ -48,7 +48,7 @@ __all__ = [
 
 
 def _decay(name: str, value: object) -> float:
-    return _real(name, value, "a number in (0, 1]", lambda v: 0 < v <= 1)
+    return real_number(name, value, "a number in (0, 1]", lambda v: 0 < v <= 1)
 
 
 class Schedule:
@@ -73,7 +73,7 @@ class Schedule:
         """
         if isinstance(epoch, (bool, np.bool_)) or not isinstance(epoch, (int, np.integer)) or epoch < 0:
             raise ValueError(f"epoch must be an integer ≥ 0; got {epoch!r}")
-        return self._rate(int(epoch), _real("base_lr", base_lr, "a finite number > 0", lambda v: v > 0))
+        return self._rate(int(epoch), real_number("base_lr", base_lr, "a finite number > 0", lambda v: v > 0))
 
     def _rate(self, epoch: int, base_lr: float) -> float:
         raise NotImplementedError
@@ -270,7 +270,7 @@ class ReduceOnPlateau(Schedule):
     def __init__(
         self, factor: float = 0.1, patience: int = 10, threshold: float = 1e-4, min_lr: float = 0.0, mode: str = "min"
     ) -> None:
-        self.factor = _real("factor", factor, "a number in (0, 1)", lambda v: 0 < v < 1)
+        self.factor = real_number("factor", factor, "a number in (0, 1)", lambda v: 0 < v < 1)
         if isinstance(patience, (bool, np.bool_)) or not isinstance(patience, (int, np.integer)) or patience < 0:
             raise ValueError(f"patience must be an integer ≥ 0; got {patience!r}")
         self.patience = int(patience)
@@ -300,7 +300,7 @@ class ReduceOnPlateau(Schedule):
         ValueError
             If ``metric`` is not a finite number.
         """
-        metric = _real("metric", metric, "a finite number", lambda v: True)
+        metric = real_number("metric", metric, "a finite number", lambda v: True)
         if self.best is None or (
             metric < self.best * (1 - self.threshold) if self.mode == "min" else metric > self.best * (1 + self.threshold)
         ):
@@ -313,7 +313,7 @@ class ReduceOnPlateau(Schedule):
 
     def _check_progress(self) -> None:
         if self.best is not None:
-            self.best = _real("best", self.best, "a finite number or None", lambda v: True)
+            self.best = real_number("best", self.best, "a finite number or None", lambda v: True)
         for name in ("bad_epochs", "reductions"):
             value = getattr(self, name)
             if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)) or value < 0:

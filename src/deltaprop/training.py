@@ -33,7 +33,7 @@ from .network import Network, class_labels
 from .serialize import save
 from .optimizers import SGD, Optimizer, optimizer_from_state
 from .schedules import Schedule, schedule_from_state
-from .validation import all_finite, as_sample_weight, non_negative, positive_int, regularisation
+from .validation import all_finite, as_sample_weight, non_negative, positive_int, real_number, regularisation
 
 __all__ = ["fit", "evaluate", "History", "Callback", "TrainingDiverged"]
 
@@ -65,7 +65,8 @@ class History:
     best_epoch : int or None
         With early stopping: the epoch (counted from 1) whose weights the network was left with.
     stopped : str or None
-        Why training ended before ``epochs``: "early stopping", "interrupted" or "callback".
+        Why training ended before ``epochs``: "early stopping", "interrupted", "callback" or
+        "diverged" (on the History that :class:`TrainingDiverged` carries).
     """
 
     cost: list[float] = field(default_factory=list)
@@ -168,6 +169,8 @@ def fit(
     checkpoint: str | Path | None = None,
     resume: bool = False,
     sample_weight: object = None,
+    shuffle: bool = True,
+    gradient_norms: bool = True,
 ) -> History:
     """Train ``net`` in place by mini-batch backpropagation; return the per-epoch History.
 
@@ -215,8 +218,14 @@ def fit(
         Continue from the checkpoint in ``checkpoint`` (if there is one), which must come from
         a run with the same network, data and arguments.
     sample_weight : array_like, shape (n,), optional
-        Weights of the training examples: each step descends the weighted mean cost of its
+        Weights of the training examples (a validation fraction holds out rows, and the
+        validation cost is unweighted): each step descends the weighted mean cost of its
         batch, Σ w_x C_x / Σ w_x, and the training cost in the History is weighted the same way.
+    shuffle : bool
+        Shuffle the training set each epoch (``False``: the rows in their given order).
+    gradient_norms : bool
+        Measure ``History.gradient_norms`` after each epoch (one backprop over up to 1000 rows;
+        on a small data set that is a good part of an epoch).
 
     Returns
     -------
@@ -252,7 +261,11 @@ def fit(
     history = History()
     stopper = _EarlyStopping(early_stopping, monitor) if early_stopping is not None else None
     base_lr = optimizer.lr
-    config.update(n_train=n, n_validation=0 if X_val is None else len(X_val), optimizer=type(optimizer).__name__, base_lr=base_lr)
+    config.update(n_train=n, n_validation=0 if X_val is None else len(X_val), optimizer=type(optimizer).__name__, base_lr=base_lr, shuffle=bool(shuffle))
+    config["optimizer_settings"] = {k: v for k, v in optimizer.state_dict().items() if k not in ("lr", "t", "arrays")}
+    config["schedule"] = None if schedule is None else type(schedule).__name__
+    if resume and validation is not None and not isinstance(validation, (tuple, list)) and not isinstance(seed, (int, np.integer)):
+        raise ValueError("resume with a validation fraction needs an integer seed, to hold out the same rows again")
     if isinstance(seed, (int, np.integer)):
         config["seed"] = int(seed)
     if resume and checkpoint is not None and (Path(checkpoint) / "checkpoint.npz").exists():
@@ -265,9 +278,9 @@ def fit(
         for epoch in range(history.epochs, epochs if history.stopped is None else 0):
             if schedule is not None:
                 optimizer.lr = schedule.lr(epoch, base_lr)
-            last_finite = [p.copy() for p in params]
+            last_finite = [p.copy() for p in params], optimizer.state_dict()
             start = time.perf_counter()
-            order = rng.permutation(n)
+            order = rng.permutation(n) if shuffle else np.arange(n)
             with np.errstate(over="ignore", invalid="ignore"):  # divergence is caught below, by the cost
                 for step, first in enumerate(range(0, n, batch_size)):
                     batch = order[first : first + batch_size]
@@ -284,14 +297,16 @@ def fit(
                 seconds = time.perf_counter() - start
                 cost, accuracy = _evaluate(net, X, Y, l2, n, l1, w)
             if not np.isfinite(cost) or not all(all_finite(p) for p in params):
-                for p, good in zip(params, last_finite):
+                for p, good in zip(params, last_finite[0]):
                     p[...] = good
+                optimizer.load_state_dict(last_finite[1])
+                history.stopped = "diverged"
                 raise TrainingDiverged(
                     f"training diverged in epoch {epoch + 1}: the cost became {cost}; the learning rate "
                     f"({optimizer!r}) is probably too high. The network keeps its weights from before that epoch.",
                     history,
                 )
-            _record(history, net, X, Y, X_val, Y_val, sample, l2, n, l1, cost, accuracy, seconds, optimizer.lr)
+            _record(history, net, X, Y, X_val, Y_val, sample if gradient_norms else None, l2, n, l1, cost, accuracy, seconds, optimizer.lr)
             if schedule is not None:
                 schedule.observe(history.val_cost[-1] if X_val is not None else cost)
             stop = stopper is not None and stopper.update(epoch, history, params)
@@ -335,11 +350,7 @@ def _check_arguments(
     positive_int("epochs", epochs)
     if config["dropout"] >= 1:
         raise ValueError(f"dropout must be a probability in [0, 1); got {dropout!r}")
-    if max_norm is not None and (
-        isinstance(max_norm, bool) or not isinstance(max_norm, (int, float, np.integer, np.floating)) or not 0 < max_norm < np.inf
-    ):
-        raise ValueError(f"max_norm must be a finite number > 0; got {max_norm!r}")
-    config["max_norm"] = None if max_norm is None else float(max_norm)
+    config["max_norm"] = None if max_norm is None else real_number("max_norm", max_norm, "a finite number > 0", lambda v: v > 0)
     if optimizer is not None and not isinstance(optimizer, Optimizer):
         raise TypeError(f"optimizer must be a deltaprop Optimizer such as SGD(lr=0.5); got {optimizer!r}")
     config["early_stopping"] = None if early_stopping is None else positive_int("early_stopping", early_stopping)
@@ -383,7 +394,7 @@ def _split_validation(
 
 def _record(
     history: History, net: Network, X: np.ndarray, Y: np.ndarray, X_val: np.ndarray | None, Y_val: np.ndarray | None,
-    sample: np.ndarray, l2: float, n: int, l1: float, cost: float, accuracy: float | None, seconds: float, lr: float,
+    sample: np.ndarray | None, l2: float, n: int, l1: float, cost: float, accuracy: float | None, seconds: float, lr: float,
 ) -> None:
     """Append one epoch's measurements to ``history``."""
     history.cost.append(cost)
@@ -394,8 +405,9 @@ def _record(
         val_cost, val_accuracy = _evaluate(net, X_val, Y_val, l2, n, l1)
         history.val_cost.append(val_cost)
         history.val_accuracy.append(val_accuracy)
-    dW = backprop(net, X[sample], Y[sample], l2, n, l1).dW
-    history.gradient_norms.append([float(np.linalg.norm(g)) for g in dW])
+    if sample is not None:
+        dW = backprop(net, X[sample], Y[sample], l2, n, l1).dW
+        history.gradient_norms.append([float(np.linalg.norm(g)) for g in dW])
 
 
 def _clip_rows(weights: list[np.ndarray], max_norm: float) -> None:
@@ -460,8 +472,6 @@ def _restore(
         for key, value in config.items():
             if saved.get(key) != value:
                 raise ValueError(f"checkpoint {folder} was made with {key} = {saved.get(key)!r}; this run has {value!r}")
-        if (schedule is None) != (state["schedule"] is None):
-            raise ValueError(f"checkpoint {folder} was made {'with' if schedule is None else 'without'} a learning-rate schedule")
         saved_params = [arrays[f"param{i}"] for i in range(len(params))]
         if any(a.shape != p.shape or a.dtype != p.dtype for a, p in zip(saved_params, params)):
             raise ValueError(f"checkpoint {folder}: its parameters do not fit this network")
@@ -472,8 +482,15 @@ def _restore(
             schedule_from_state(state["schedule"])
         np.random.Generator(type(rng.bit_generator)()).bit_generator.state = state["generator"]
         history = History(**state["history"])
-        best = None if stopper is None else state["early_stopping"]
-        best_params = None if best is None or best["best"] is None else [arrays[f"best{i}"] for i in range(len(params))]
+        best, best_params = None, None
+        if stopper is not None:
+            best = state["early_stopping"]
+            if not isinstance(best, dict) or not isinstance(best["best_epoch"], int):
+                raise ValueError(f"checkpoint {folder}: its early-stopping state is malformed")
+            if best["best"] is not None:
+                best_params = [arrays[f"best{i}"] for i in range(len(params))]
+                if any(a.shape != p.shape or a.dtype != p.dtype for a, p in zip(best_params, params)):
+                    raise ValueError(f"checkpoint {folder}: its best weights do not fit this network")
     except (KeyError, TypeError) as e:
         raise ValueError(f"checkpoint {folder}: its state is incomplete or malformed ({e!r})") from None
     for p, saved_p in zip(params, saved_params):

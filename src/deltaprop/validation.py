@@ -6,9 +6,11 @@ raises a ``ValueError`` whose message names the parameter, the value and what is
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
-__all__ = ["positive_int", "non_negative", "regularisation", "all_finite", "as_sample_weight", "as_inputs", "as_targets"]
+__all__ = ["positive_int", "real_number", "non_negative", "regularisation", "all_finite", "as_sample_weight", "as_inputs", "as_targets"]
 
 
 def positive_int(name: str, value: object) -> int:
@@ -23,11 +25,17 @@ def regularisation(l2: object, n_total: object, n: int) -> tuple[float, int]:
     return non_negative("l2", l2), n if n_total is None else positive_int("n_total", n_total)
 
 
+def real_number(name: str, value: object, allowed: str, ok: Callable[[float], bool]) -> float:
+    """Return ``value`` as a float if it is a finite real number (not a bool) for which ``ok``
+    holds; else raise ``ValueError`` saying ``name must be {allowed}; got {value!r}``."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)) or not np.isfinite(value) or not ok(value):
+        raise ValueError(f"{name} must be {allowed}; got {value!r}")
+    return float(value)
+
+
 def non_negative(name: str, value: object) -> float:
     """Return ``value`` as a float if it is a finite real number ≥ 0, or raise ValueError."""
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.floating, np.integer)) or not np.isfinite(value) or value < 0:
-        raise ValueError(f"{name} must be a finite number ≥ 0; got {value!r}")
-    return float(value)
+    return real_number(name, value, "a finite number ≥ 0", lambda v: v >= 0)
 
 
 def _first_bad(mask: np.ndarray) -> str:
