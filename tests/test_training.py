@@ -103,7 +103,7 @@ def test_divergence_stops_with_a_clear_message():
     rng = np.random.default_rng(0)
     net = dp.Network([4, 8, 3], activation="identity", output="softmax", cost="log_likelihood")
     X, y = rng.normal(0, 3, (60, 4)), rng.integers(0, 3, 60)
-    with pytest.raises(dp.TrainingDiverged, match=r"training diverged in epoch \d+: the cost became (nan|inf); the learning rate \(SGD\(lr=1e\+06\)\) is probably too high\. The network keeps its weights from before that epoch\.") as caught:
+    with pytest.raises(dp.TrainingDiverged, match=r"training diverged in epoch \d+, step \d+: the cost became (nan|inf); the learning rate \(SGD\(lr=1e\+06\)\) is probably too high\. The network keeps its weights from before that step\.") as caught:
         dp.fit(net, X, y, epochs=5, optimizer=dp.SGD(lr=1e6), progress=False)
     assert isinstance(caught.value, ValueError)
     assert all(np.isfinite(p).all() for p in net.parameters())  # left at its last finite weights
@@ -493,30 +493,56 @@ class RaiseLearningRate(dp.Callback):
             self.optimizer.lr = self.lr
 
 
+class StepSnapshots(dp.Callback):
+    """Copies the parameters after every gradient step (the replay of a diverged epoch calls no callbacks)."""
+
+    def __init__(self):
+        self.params = []
+
+    def on_batch_end(self, step, net):
+        self.params.append([p.copy() for p in net.parameters()])
+
+
+def diverged_step(message):
+    """(epoch, step) a TrainingDiverged message names; step is None when every weight stayed
+    finite and only the cost overflowed (the network then keeps the epoch's first weights)."""
+    epoch, step = re.match(r"^training diverged in epoch (\d+)(?:, step (\d+))?: ", message).groups()
+    return int(epoch), None if step is None else int(step)
+
+
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
-def test_divergence_leaves_the_weights_of_the_last_finite_epoch(dtype):
+def test_divergence_leaves_the_weights_of_the_last_finite_step(dtype):
     rng = np.random.default_rng(0)
     net = dp.Network([4, 8, 3], activation="identity", output="softmax", cost="log_likelihood", dtype=dtype)
     X, y = rng.normal(0, 3, (60, 4)), rng.integers(0, 3, 60)
     optimizer = dp.SGD(lr=0.01)
-    snapshots = Snapshots()
-    with pytest.raises(dp.TrainingDiverged, match=r"^training diverged in epoch 3: the cost became (nan|inf); the learning rate \(SGD\(lr=1e\+200\)\) is probably too high") as caught:
-        dp.fit(net, X, y, epochs=6, optimizer=optimizer, callbacks=[snapshots, RaiseLearningRate(optimizer, 1, 1e200)], progress=False)
-    assert caught.value.history.epochs == 2 and len(snapshots.params) == 2
-    for p, s in zip(net.parameters(), snapshots.params[-1]):
+    steps = StepSnapshots()
+    with pytest.raises(dp.TrainingDiverged, match=r"^training diverged in epoch 3, step \d+: the cost became (nan|inf); the learning rate \(SGD\(lr=1e\+200\)\) is probably too high") as caught:
+        dp.fit(net, X, y, epochs=6, optimizer=optimizer, callbacks=[steps, RaiseLearningRate(optimizer, 1, 1e200)], progress=False)
+    assert caught.value.history.epochs == 2 and caught.value.history.stopped == "diverged"
+    epoch, step = diverged_step(str(caught.value))
+    per_epoch = 6  # 60 rows in batches of 10
+    last_good = steps.params[(epoch - 1) * per_epoch + step - 2]  # the step before the one named
+    bad = steps.params[(epoch - 1) * per_epoch + step - 1]
+    assert not all(np.isfinite(p).all() for p in bad)  # the named step made a weight non-finite
+    for p, s in zip(net.parameters(), last_good):
         assert np.isfinite(p).all()
         np.testing.assert_array_equal(p, s)
 
 
-def test_divergence_in_the_first_epoch_leaves_the_initial_weights():
+@pytest.mark.parametrize("lr", [1e30, 1e300])
+def test_divergence_in_the_first_epoch_goes_back_to_the_step_before(lr):
     rng = np.random.default_rng(0)
-    net = dp.Network([4, 8, 3], activation="identity", output="softmax", cost="log_likelihood")
+    net = dp.Network([4, 8, 3], activation="identity", output="softmax", cost="log_likelihood", dtype="float64")
     initial = [p.copy() for p in net.parameters()]
     X, y = rng.normal(0, 3, (60, 4)), rng.integers(0, 3, 60)
-    with pytest.raises(dp.TrainingDiverged, match=r"^training diverged in epoch 1: ") as caught:
-        dp.fit(net, X, y, epochs=3, optimizer=dp.SGD(lr=1e30), progress=False)
+    steps = StepSnapshots()
+    with pytest.raises(dp.TrainingDiverged, match=r"^training diverged in epoch 1(, step \d+)?: ") as caught:
+        dp.fit(net, X, y, epochs=3, optimizer=dp.SGD(lr=lr), callbacks=[steps], progress=False)
     assert caught.value.history.epochs == 0
-    for p, s in zip(net.parameters(), initial):
+    _, step = diverged_step(str(caught.value))
+    expected = initial if step in (None, 1) else steps.params[step - 2]
+    for p, s in zip(net.parameters(), expected):
         np.testing.assert_array_equal(p, s)
 
 
