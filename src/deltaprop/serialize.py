@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import lzma
+import math
 import os
 import zipfile
 import zlib
@@ -135,7 +136,7 @@ def _read_member(archive: zipfile.ZipFile, name: str, dtype: np.dtype, shape: tu
                 raise _Invalid(f"header must be a JSON string; got dtype {got_dtype}, shape {got_shape}")
         elif got_dtype != dtype or got_shape != shape:
             raise _Invalid(f"{label} must be {dtype.name} of shape {shape} for layer {layer}; got {got_dtype} {got_shape}")
-        count = 1 if shape is None else int(np.prod(shape))
+        count = 1 if shape is None else math.prod(shape)  # a Python int: no int64 overflow on a hostile shape
         data = f.read(count * got_dtype.itemsize)  # never more than the header promised
         if f.read(1):  # reading to the end also makes zipfile check the member's CRC
             raise _Invalid(f"{label}: has bytes beyond the {shape or 'header'} its header declares")
