@@ -14,17 +14,14 @@ previous complete checkpoint or the new one, never a mixture.
 from __future__ import annotations
 
 import json
-import lzma
 import os
-import zipfile
-import zlib
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from .atomic import atomic_write
-from .serialize import _Invalid, _read_member
+from .serialize import _archive, _Invalid, _read_member
 
 __all__ = ["CHECKPOINT_FILE", "write_checkpoint", "read_checkpoint"]
 
@@ -63,26 +60,16 @@ def read_checkpoint(folder: str | os.PathLike) -> tuple[dict[str, Any], dict[str
     path = Path(folder) / CHECKPOINT_FILE
     if not path.is_file():
         raise FileNotFoundError(f"{folder}: no checkpoint here (no {CHECKPOINT_FILE}) to resume from")
-    try:
-        with zipfile.ZipFile(path) as archive:
-            members = {name.removesuffix(".npy"): name for name in archive.namelist()}
-            if "header" not in members:
-                raise _Invalid("it has no 'header' member")
-            header = _parse_header(_read_member(archive, members["header"], np.dtype("<U1"), None, 0))
-            manifest = header["arrays"]
-            if set(members) != {"header"} | set(manifest):
-                extra, missing = sorted(set(members) - set(manifest) - {"header"}), sorted(set(manifest) - set(members))
-                raise _Invalid(f"its arrays do not match the header (missing {missing}, unexpected {extra})")
-            arrays = {
-                name: _read_member(archive, members[name], np.dtype(dtype), tuple(shape), 0)
-                for name, (dtype, shape) in manifest.items()
-            }
-    except _Invalid as e:
-        raise ValueError(f"{path}: not a valid deltaprop checkpoint: {e}") from None
-    except PermissionError:
-        raise
-    except (zipfile.BadZipFile, EOFError, OSError, ValueError, KeyError, RuntimeError, NotImplementedError, zlib.error, lzma.LZMAError) as e:
-        raise ValueError(f"{path}: not a valid deltaprop checkpoint: unreadable or truncated ({e})") from None
+    with _archive(path, "checkpoint") as (archive, members):
+        header = _parse_header(_read_member(archive, members["header"], np.dtype("<U1"), None, 0))
+        manifest = header["arrays"]
+        if set(members) != {"header"} | set(manifest):
+            extra, missing = sorted(set(members) - set(manifest) - {"header"}), sorted(set(manifest) - set(members))
+            raise _Invalid(f"its arrays do not match the header (missing {missing}, unexpected {extra})")
+        arrays = {
+            name: _read_member(archive, members[name], np.dtype(dtype), tuple(shape), 0)
+            for name, (dtype, shape) in manifest.items()
+        }
     return header["state"], arrays
 
 

@@ -18,6 +18,8 @@ import math
 import os
 import zipfile
 import zlib
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -83,29 +85,18 @@ def load(path: str | os.PathLike) -> Network:
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"{path}: no such model file")
-    try:
-        with zipfile.ZipFile(path) as archive:
-            members = {name.removesuffix(".npy"): name for name in archive.namelist()}
-            if "header" not in members:
-                raise _Invalid("it has no 'header' member (not a deltaprop model)")
-            header = _read_header(_read_member(archive, members["header"], np.dtype("<U1"), None, 0))
-            expected = {"header"} | {f"{k}{i}" for i in range(len(header["sizes"]) - 1) for k in "Wb"}
-            if set(members) != expected:
-                extra, missing = sorted(set(members) - expected), sorted(expected - set(members))
-                raise _Invalid(f"its arrays do not match the header (missing {missing}, unexpected {extra})")
-            dtype = np.dtype(header["dtype"])
-            sizes = header["sizes"]
-            weights, biases = [], []
-            for i, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:])):
-                weights.append(_read_member(archive, members[f"W{i}"], dtype, (n_out, n_in), i))
-                biases.append(_read_member(archive, members[f"b{i}"], dtype, (n_out,), i))
-    except _Invalid as e:
-        raise ValueError(f"{path}: not a valid deltaprop model: {e}") from None
-    except PermissionError:
-        raise
-    except (zipfile.BadZipFile, EOFError, OSError, ValueError, KeyError, RuntimeError, NotImplementedError, zlib.error, lzma.LZMAError) as e:
-        # RuntimeError: an encrypted member; NotImplementedError: an unknown compression method
-        raise ValueError(f"{path}: not a valid deltaprop model: unreadable or truncated ({e})") from None
+    with _archive(path, "model") as (archive, members):
+        header = _read_header(_read_member(archive, members["header"], np.dtype("<U1"), None, 0))
+        expected = {"header"} | {f"{k}{i}" for i in range(len(header["sizes"]) - 1) for k in "Wb"}
+        if set(members) != expected:
+            extra, missing = sorted(set(members) - expected), sorted(expected - set(members))
+            raise _Invalid(f"its arrays do not match the header (missing {missing}, unexpected {extra})")
+        dtype = np.dtype(header["dtype"])
+        sizes = header["sizes"]
+        weights, biases = [], []
+        for i, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:])):
+            weights.append(_read_member(archive, members[f"W{i}"], dtype, (n_out, n_in), i))
+            biases.append(_read_member(archive, members[f"b{i}"], dtype, (n_out,), i))
     try:
         net = Network(
             sizes, activation=header["activations"][:-1], output=header["activations"][-1], cost=header["cost"], dtype=dtype
@@ -118,6 +109,28 @@ def load(path: str | os.PathLike) -> Network:
 
 class _Invalid(Exception):
     """A model file that is readable but wrong."""
+
+
+@contextmanager
+def _archive(path: Path, kind: str) -> Iterator[tuple[zipfile.ZipFile, dict[str, str]]]:
+    """Open a ``.npz`` whose members include ``header``; yield it and {name: member}.
+
+    Any fault met inside the ``with`` block, from a wrong field (:class:`_Invalid`) to a
+    truncated or corrupt archive, becomes one ``ValueError`` that names ``path`` and ``kind``.
+    """
+    try:
+        with zipfile.ZipFile(path) as archive:
+            members = {name.removesuffix(".npy"): name for name in archive.namelist()}
+            if "header" not in members:
+                raise _Invalid(f"it has no 'header' member (not a deltaprop {kind})")
+            yield archive, members
+    except _Invalid as e:
+        raise ValueError(f"{path}: not a valid deltaprop {kind}: {e}") from None
+    except PermissionError:
+        raise
+    except (zipfile.BadZipFile, EOFError, OSError, ValueError, KeyError, RuntimeError, NotImplementedError, zlib.error, lzma.LZMAError) as e:
+        # RuntimeError: an encrypted member; NotImplementedError: an unknown compression method
+        raise ValueError(f"{path}: not a valid deltaprop {kind}: unreadable or truncated ({e})") from None
 
 
 def _read_member(archive: zipfile.ZipFile, name: str, dtype: np.dtype, shape: tuple | None, layer: int) -> np.ndarray:
