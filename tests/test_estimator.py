@@ -471,3 +471,32 @@ def test_bad_calls_are_refused_with_exact_messages(small_digits):
     for call, message in cases:
         with pytest.raises(ValueError, match=f"^{re.escape(message)}$"):
             call()
+
+
+# ---------------------------------------------------------------- review mends
+def test_warm_start_refuses_a_changed_architecture(digits):
+    (X, y), _ = digits
+    clf = DeltaPropClassifier((20,), max_iter=2, warm_start=True, random_state=0)
+    with pytest.warns(ConvergenceWarning):
+        clf.fit(X[:200], y[:200])
+    clf.set_params(hidden_layer_sizes=(30,))
+    with pytest.raises(ValueError, match=r"^warm_start keeps the fitted network \[64, 20, 10\] \(relu, softmax\); hidden_layer_sizes, activation and out_activation must not change between fits$"):
+        clf.fit(X[:200], y[:200])
+
+
+def test_early_stopping_with_lbfgs_is_refused(digits):
+    (X, y), _ = digits
+    with pytest.raises(ValueError, match=r"^early_stopping needs a stochastic solver \('sgd' or 'adam'\); solver='lbfgs' trains on all rows at once$"):
+        DeltaPropClassifier(solver="lbfgs", early_stopping=True).fit(X[:100], y[:100])
+
+
+def test_validation_scores_are_not_shared_with_a_later_warm_fit(digits):
+    (X, y), _ = digits
+    clf = DeltaPropClassifier((20,), max_iter=3, early_stopping=True, n_iter_no_change=50, warm_start=True, random_state=0)
+    with pytest.warns(ConvergenceWarning):
+        clf.fit(X[:300], y[:300])
+    first = clf.validation_scores_
+    kept = list(first)
+    with pytest.warns(ConvergenceWarning):
+        clf.fit(X[:300], y[:300])
+    assert first == kept  # the list handed out after the first fit did not grow

@@ -143,3 +143,22 @@ def test_missing_scipy_says_how_to_install_it(monkeypatch):
     net, X, y = small_problem()
     with pytest.raises(ImportError, match=re.escape("full-batch training needs SciPy: pip install deltaprop[scipy]")):
         fit_full_batch(net, X, y)
+
+
+def test_a_non_finite_end_keeps_the_starting_parameters(monkeypatch):
+    """If the optimizer ends on NaN or inf, the network keeps its starting parameters and the
+    result says so (issue 5: divergence leaves finite weights)."""
+    import scipy.optimize
+
+    net, X, y = small_problem()
+    start = [p.copy() for p in net.parameters()]
+
+    def diverging_minimize(fun, x0, **kwargs):
+        return scipy.optimize.OptimizeResult(x=np.full_like(x0, np.nan), nit=3, nfev=4, message="diverged", success=True)
+
+    monkeypatch.setattr(scipy.optimize, "minimize", diverging_minimize)
+    result = fit_full_batch(net, X, y)
+    assert result.success is False
+    assert result.message == "the cost or a parameter became NaN or infinite (diverged); the network keeps its starting parameters"
+    for p, s in zip(net.parameters(), start):
+        np.testing.assert_array_equal(p, s)

@@ -88,9 +88,8 @@ from .costs import COSTS
 from .fullbatch import fit_full_batch
 from .network import INITIALIZERS, Network
 from .optimizers import SGD, Adam, Momentum, Optimizer
-from .validation import real_number
 from .training import Callback, History, fit
-from .validation import non_negative, positive_int
+from .validation import non_negative, positive_int, real_number
 
 __all__ = ["DeltaPropClassifier", "DeltaPropRegressor"]
 
@@ -302,6 +301,8 @@ class _DeltaPropEstimator(BaseEstimator):
         real_number("dropout", self.dropout, "a probability in [0, 1)", lambda v: 0 <= v < 1)
         if self.solver == "lbfgs" and self.dropout:
             raise ValueError(f"dropout needs a stochastic solver ('sgd' or 'adam'); solver='lbfgs' got dropout={self.dropout!r}")
+        if self.solver == "lbfgs" and self.early_stopping:
+            raise ValueError("early_stopping needs a stochastic solver ('sgd' or 'adam'); solver='lbfgs' trains on all rows at once")
         if self.dtype is not None and self.dtype not in ("float32", "float64", np.float32, np.float64):
             raise ValueError(f"dtype must be None (X's float dtype), 'float32' or 'float64'; got {self.dtype!r}")
         rs = self.random_state
@@ -344,6 +345,11 @@ class _DeltaPropEstimator(BaseEstimator):
             self.out_activation_ = out
             self.loss_curve_: list[float] = []
             self.t_ = 0
+        elif [self.network_.sizes[1:-1], [a.name for a in self.network_.activations]] != [hidden, [*activations, out]]:
+            raise ValueError(
+                f"warm_start keeps the fitted network {self.network_.sizes} ({', '.join(a.name for a in self.network_.activations)}); "
+                "hidden_layer_sizes, activation and out_activation must not change between fits"
+            )
         if self.solver == "lbfgs":
             self._fit_full_batch(X, Y)
         else:
@@ -408,7 +414,7 @@ class _DeltaPropEstimator(BaseEstimator):
             if convergence.best_params is not None:
                 for p, best in zip(self.network_.parameters(), convergence.best_params):
                     p[...] = best
-            self.validation_scores_ = convergence.scores
+            self.validation_scores_ = list(convergence.scores)
             self.best_validation_score_ = convergence.best_score
             self.best_loss_ = None
         else:
@@ -438,7 +444,7 @@ class _DeltaPropEstimator(BaseEstimator):
         self.n_iter_ = result.iterations
         self.loss_curve_.extend(result.cost[1:])
         self.loss_ = result.cost[-1]
-        self.best_loss_ = min(result.cost)
+        self.best_loss_ = min(self.loss_curve_)
         self.validation_scores_ = None
         self.best_validation_score_ = None
         if not result.success:

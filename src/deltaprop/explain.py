@@ -749,7 +749,9 @@ def _agree(analytic: float, numerical: float) -> bool:
 
 def _bound(error: float) -> str:
     """A relative error as the next power of ten above it, so it reads the same on every machine."""
-    return "0" if error == 0 else f"< 1e{math.ceil(math.log10(error))}"
+    if not math.isfinite(error):
+        return str(error)
+    return "0" if error == 0 else f"< 1e{math.floor(math.log10(error)) + 1}"
 
 
 # ---------------------------------------------------------------------------------------------

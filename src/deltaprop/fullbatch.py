@@ -156,7 +156,12 @@ def fit_full_batch(
         found = minimize(
             evaluate, theta0, method=method, jac=True, tol=tol, options={"maxiter": max_iter}, callback=iteration_done
         )
-    write(found.x)
     result.iterations, result.evaluations = int(found.nit), int(found.nfev)
     result.message, result.success = str(found.message), bool(found.success)
+    if np.isfinite(found.x).all() and np.isfinite(result.cost[-1]):
+        write(found.x)
+    else:  # keep the starting parameters rather than NaN or inf
+        write(theta0)
+        result.success = False
+        result.message = f"the cost or a parameter became NaN or infinite ({found.message}); the network keeps its starting parameters"
     return result
