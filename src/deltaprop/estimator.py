@@ -564,6 +564,8 @@ class DeltaPropClassifier(ClassifierMixin, _DeltaPropEstimator):
 
     _out_activations = ("softmax", "sigmoid", "logistic")
 
+    # The whole signature again, plus class_weight: scikit-learn's get_params reads each
+    # estimator's own __init__ signature, so it cannot be inherited with **kwargs.
     def __init__(
         self,
         hidden_layer_sizes: int | Sequence[int] = (100,),
