@@ -13,7 +13,7 @@ from .backprop import ForwardPass, Gradients, backprop, backprop_per_example, dr
 from .gradcheck import GradientCheck, check_gradients
 from .network import Network
 from .explain import Explanation, explain
-from .fullbatch import FullBatchResult, fit_full_batch
+from .training.fullbatch import FullBatchResult, fit_full_batch
 from .optimizers import SGD, Adam, AdamW, Momentum, Optimizer, RMSProp, get_optimizer
 from .schedules import get_schedule
 from .serialize import load, save

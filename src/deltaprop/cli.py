@@ -205,7 +205,7 @@ def _train(args: argparse.Namespace) -> int:
     import deltaprop as dp
 
     from .optimizers import OPTIMIZERS, get_optimizer
-    from .recipes import recipe_for
+    from .training.recipes import recipe_for
     from .schedules import get_schedule
     from .validation import positive_int
 

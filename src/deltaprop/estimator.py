@@ -85,7 +85,7 @@ from sklearn.utils.validation import _check_sample_weight, check_is_fitted, colu
 
 from .activations import ACTIVATIONS
 from .costs import COSTS
-from .fullbatch import fit_full_batch
+from .training.fullbatch import fit_full_batch
 from .network import INITIALIZERS, Network
 from .optimizers import SGD, Adam, Momentum, Optimizer
 from .training import Callback, History, fit

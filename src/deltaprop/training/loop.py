@@ -27,13 +27,13 @@ from typing import Any
 
 import numpy as np
 
-from .backprop import backprop, dropout_masks, forward
+from ..backprop import backprop, dropout_masks, forward
 from .checkpoint import read_checkpoint, write_checkpoint
-from .network import Network, class_labels
-from .serialize import save
-from .optimizers import SGD, Optimizer, optimizer_from_state
-from .schedules import Schedule, schedule_from_state
-from .validation import all_finite, as_sample_weight, non_negative, positive_int, real_number, regularisation
+from ..network import Network, class_labels
+from ..serialize import save
+from ..optimizers import SGD, Optimizer, optimizer_from_state
+from ..schedules import Schedule, schedule_from_state
+from ..validation import all_finite, as_sample_weight, non_negative, positive_int, real_number, regularisation
 
 __all__ = ["fit", "evaluate", "History", "Callback", "TrainingDiverged"]
 

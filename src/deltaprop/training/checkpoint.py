@@ -20,8 +20,8 @@ from typing import Any
 
 import numpy as np
 
-from .atomic import atomic_write
-from .serialize import _archive, _Invalid, _read_member
+from ..atomic import atomic_write
+from ..serialize import _archive, _Invalid, _read_member
 
 __all__ = ["CHECKPOINT_FILE", "write_checkpoint", "read_checkpoint"]
 

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 import deltaprop as dp
-from deltaprop.fullbatch import fit_full_batch
+from deltaprop.training.fullbatch import fit_full_batch
 
 pytest.importorskip("scipy")
 

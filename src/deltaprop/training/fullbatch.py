@@ -19,10 +19,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .backprop import backprop
-from .network import Network
-from .validation import real_number
-from .validation import positive_int, regularisation
+from ..backprop import backprop
+from ..network import Network
+from ..validation import real_number
+from ..validation import positive_int, regularisation
 
 __all__ = ["fit_full_batch", "FullBatchResult", "METHODS"]
 

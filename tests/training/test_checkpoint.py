@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 import deltaprop as dp
-from deltaprop.checkpoint import read_checkpoint, write_checkpoint
+from deltaprop.training.checkpoint import read_checkpoint, write_checkpoint
 from deltaprop.optimizers import Adam, AdamW, Momentum, RMSProp
 from deltaprop.schedules import CosineAnnealing, ReduceOnPlateau, WarmUp
 
