@@ -228,10 +228,10 @@ def test_backprop_with_dropout_masks_equals_central_differences(hidden, pair):
     assert 0 < np.mean(masks[0] == 0) < 1 and 0 < np.mean(masks[1] == 0) < 1
 
     def cost():
-        return net.cost_function.value(forward(net, X, masks).activations[-1], Y) + net.penalty(0.3, 50, 0.2)
+        return net.cost_function.value(forward(net, X, masks).activations[-1], Y) + dp.Penalty(0.3, 0.2, 50).cost(net.weights)
 
-    analytic = backprop(net, X, Y, 0.3, 50, 0.2, masks).parameters()
-    plain = backprop(net, X, Y, 0.3, 50, 0.2).parameters()
+    analytic = backprop(net, X, Y, dp.Penalty(0.3, 0.2, 50), masks).parameters()
+    plain = backprop(net, X, Y, dp.Penalty(0.3, 0.2, 50)).parameters()
     eps = 1e-6
     for P, G in zip(net.parameters(), analytic):
         numerical = np.empty_like(P)

@@ -269,7 +269,7 @@ def test_shuffle_false_takes_the_rows_in_order():
     Y, optimizer = net.targets(y, 40), dp.SGD(lr=0.2)
     for _ in range(2):
         for first in range(0, 40, 7):
-            grads = dp.backprop(net, X[first : first + 7], Y[first : first + 7], l2=0.1 * 40 / 7, n_total=40)
+            grads = dp.backprop(net, X[first : first + 7], Y[first : first + 7], dp.Penalty(l2=0.1 * 40 / 7, n=40))
             optimizer.step(net.parameters(), grads.parameters())
     for a, b in zip(est.network_.parameters(), net.parameters()):
         np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-14)

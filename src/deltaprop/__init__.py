@@ -12,6 +12,7 @@ from . import activations, costs, datasets, schedules
 from .backprop import ForwardPass, Gradients, backprop, backprop_per_example, dropout_masks, forward
 from .gradcheck import GradientCheck, check_gradients
 from .network import Network
+from .penalty import Penalty
 from .explain import Explanation, explain
 from .training.fullbatch import FullBatchResult, fit_full_batch
 from .optimizers import SGD, Adam, AdamW, Momentum, Optimizer, RMSProp, get_optimizer
@@ -23,6 +24,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "Network",
+    "Penalty",
     "forward",
     "backprop",
     "backprop_per_example",

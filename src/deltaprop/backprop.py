@@ -17,9 +17,8 @@ numbering (layer 1 is the input) and Θ^(i+1) in seed 002's. Rows are examples, 
 the seeds' column-vector equations into row form: z^l = W^l a^{l−1} + b^l becomes
 ``Z = A_prev @ W.T + b`` and (w^{l+1})ᵀ δ^{l+1} becomes ``delta @ W``.
 
-The cost C is the mean over the n examples, plus λ/(2n) Σ‖W‖² when ``l2`` = λ > 0 and
-λ₁/n Σ|w| when ``l1`` = λ₁ > 0, where n is ``n_total`` (the training-set size) or else the
-batch size.
+The cost C is the mean over the n examples, plus the regularisation term of a
+:class:`~deltaprop.penalty.Penalty` (λ/(2n) Σ‖W‖² + λ₁/n Σ|w|), whose gradient is added to BP4's.
 
 Dropout (inverted) enters as ``masks``: per hidden layer an array of 0 (dropped) and 1/(1 − p)
 (kept), multiplied into a^l on the way forward; a dropped unit then passes no δ back.
@@ -28,14 +27,26 @@ Dropout (inverted) enters as ``masks``: per hidden layer an array of 0 (dropped)
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, NamedTuple
+from typing import NamedTuple, Protocol
 
 import numpy as np
 
-if TYPE_CHECKING:
-    from .network import Network
+from .activations import Activation
+from .costs import Cost
+from .penalty import NO_PENALTY, Penalty
 
 __all__ = ["ForwardPass", "Gradients", "forward", "dropout_masks", "backprop", "backprop_per_example"]
+
+
+class Layers(Protocol):
+    """What the passes read of a network (a :class:`~deltaprop.network.Network` has it all)."""
+
+    sizes: list[int]
+    weights: list[np.ndarray]
+    biases: list[np.ndarray]
+    activations: list[Activation]
+    cost_function: Cost
+    dtype: np.dtype
 
 
 class ForwardPass(NamedTuple):
@@ -77,7 +88,7 @@ class Gradients:
         return [g for pair in zip(self.dW, self.db) for g in pair]
 
 
-def forward(net: Network, X: np.ndarray, masks: list[np.ndarray | None] | None = None) -> ForwardPass:
+def forward(net: Layers, X: np.ndarray, masks: list[np.ndarray | None] | None = None) -> ForwardPass:
     """Feed ``X`` (n, n_0) forward, caching z^l and a^l for every layer.
 
     ``masks``, for dropout: one entry per layer with weights, an (n, n_l) array or ``None``
@@ -94,7 +105,7 @@ def forward(net: Network, X: np.ndarray, masks: list[np.ndarray | None] | None =
     return ForwardPass(weighted_inputs, activations)
 
 
-def dropout_masks(net: Network, n: int, p: float, rng: np.random.Generator) -> list[np.ndarray | None]:
+def dropout_masks(net: Layers, n: int, p: float, rng: np.random.Generator) -> list[np.ndarray | None]:
     """Draw inverted-dropout masks for ``n`` examples: each hidden unit is dropped with
     probability ``p`` (entry 0) and kept otherwise (entry 1/(1 − p), so that the expected
     activation is unchanged and prediction needs no rescaling). The output layer is never dropped.
@@ -107,12 +118,10 @@ def dropout_masks(net: Network, n: int, p: float, rng: np.random.Generator) -> l
 
 
 def backprop(
-    net: Network,
+    net: Layers,
     X: np.ndarray,
     Y: np.ndarray,
-    l2: float = 0.0,
-    n_total: int | None = None,
-    l1: float = 0.0,
+    penalty: Penalty = NO_PENALTY,
     masks: list[np.ndarray | None] | None = None,
     sample_weight: np.ndarray | None = None,
 ) -> Gradients:
@@ -125,12 +134,8 @@ def backprop(
         Inputs, in the network's dtype.
     Y : ndarray, shape (n, n_out)
         Float targets (labels already one-hot).
-    l2 : float
-        λ, the L2 regularisation strength.
-    n_total : int, optional
-        The n of λ/(2n); the batch size when omitted.
-    l1 : float
-        λ₁, the L1 regularisation strength (cost term λ₁/n Σ|w|).
+    penalty : Penalty
+        The cost's regularisation term (none by default).
     masks : list, optional
         Dropout masks, as for :func:`forward`.
     sample_weight : ndarray, shape (n,), optional
@@ -145,7 +150,6 @@ def backprop(
         raise ValueError(f"Y must be float targets of shape {(X.shape[0], net.sizes[-1])}; got {Y.shape} (Network.targets converts labels)")
     zs, acts = forward(net, X, masks)
     n, depth = X.shape[0], len(net.weights)
-    n_reg = n_total or n
     if sample_weight is None:
         share = 1 / n  # each example's share of C
     else:
@@ -164,23 +168,18 @@ def backprop(
         shared_delta = delta * share  # C is the mean over the batch: its 1/n, once, on the small factor
         db[i] = shared_delta.sum(axis=0)  # (BP3)
         dW[i] = shared_delta.T @ acts[i]  # (BP4)
-        if l2:
-            dW[i] += (l2 / n_reg) * net.weights[i]  # + ∂/∂W of λ/(2n) Σ w²
-        if l1:
-            dW[i] += (l1 / n_reg) * np.sign(net.weights[i])  # + ∂/∂W of λ₁/n Σ|w|
+        if penalty:
+            dW[i] += penalty.gradient(net.weights[i])  # + ∂/∂W of λ/(2n) Σw² + λ₁/n Σ|w|
     return Gradients(dW, db, deltas)
 
 
-def backprop_per_example(
-    net: Network, X: np.ndarray, Y: np.ndarray, l2: float = 0.0, n_total: int | None = None, l1: float = 0.0
-) -> Gradients:
+def backprop_per_example(net: Layers, X: np.ndarray, Y: np.ndarray, penalty: Penalty = NO_PENALTY) -> Gradients:
     """Seed 002's loop: one example at a time, accumulating Δ^(l) += δ^(l+1) (a^(l))ᵀ.
 
     The column-vector form of the seeds, written out for reading and as a cross-check: it
     equals :func:`backprop` to float round-off. Same parameters (no dropout) and result.
     """
     n, depth = X.shape[0], len(net.weights)
-    n_reg = n_total or n
     Delta = [np.zeros_like(W) for W in net.weights]
     Delta_b = [np.zeros_like(b) for b in net.biases]
     deltas = [np.empty((n, b.size), dtype=b.dtype) for b in net.biases]
@@ -196,6 +195,6 @@ def backprop_per_example(
             Delta[i] += np.outer(delta, a[i])  # (BP4) Δ^(l) += δ^(l+1) (a^(l))ᵀ
             if i > 0:
                 delta = (net.weights[i].T @ delta) * net.activations[i - 1].derivative(z[i - 1], a[i])  # (BP2)
-    dW = [D / n + (l2 / n_reg) * W + (l1 / n_reg) * np.sign(W) for D, W in zip(Delta, net.weights)]
+    dW = [D / n + penalty.gradient(W) for D, W in zip(Delta, net.weights)]
     db = [D / n for D in Delta_b]
     return Gradients(dW, db, deltas)

@@ -653,7 +653,7 @@ def explain(
         SGD(lr).step(updated.parameters(), grads.parameters())  # W ← W − η ∂C/∂W
         explanation.lr = float(lr)
         explanation.updated_weights, explanation.updated_biases = updated.weights, updated.biases
-        explanation.cost_after = float(updated.regularised_cost(X, Y, 0.0, 1))
+        explanation.cost_after = float(updated.regularised_cost(X, Y))
     return explanation
 
 
@@ -726,9 +726,9 @@ def _numerical_checks(
     def central_difference(P: np.ndarray, index: tuple[int, ...]) -> float:
         original = P[index]
         P[index] = original + EPS
-        c_plus = wide.regularised_cost(Xw, Yw, 0.0, 1)
+        c_plus = wide.regularised_cost(Xw, Yw)
         P[index] = original - EPS
-        c_minus = wide.regularised_cost(Xw, Yw, 0.0, 1)
+        c_minus = wide.regularised_cost(Xw, Yw)
         P[index] = original
         return float((c_plus - c_minus) / (2 * EPS))
 

@@ -27,7 +27,7 @@ import numpy as np
 
 from .backprop import backprop
 from .network import Network
-from .validation import non_negative, regularisation
+from .penalty import Penalty
 
 __all__ = ["check_gradients", "GradientCheck", "ParameterCheck"]
 
@@ -118,13 +118,12 @@ def check_gradients(
     net64, wide = net.copy(np.float64), net.copy(np.longdouble)
     X64 = net64.inputs(X)
     Y64 = net64.targets(y, len(X64))
-    l2, n_reg = regularisation(l2, n_total, len(X64))
-    l1 = non_negative("l1", l1)
-    analytic = backprop(net64, X64, Y64, l2, n_reg, l1).parameters()
+    penalty = Penalty.checked(l2, l1, n_total, len(X64))
+    analytic = backprop(net64, X64, Y64, penalty).parameters()
     Xw, Yw = X64.astype(np.longdouble), Y64.astype(np.longdouble)
 
     def cost() -> np.floating:
-        return wide.regularised_cost(Xw, Yw, l2, n_reg, l1)
+        return wide.regularised_cost(Xw, Yw, penalty)
 
     base = float(cost())
     floor = 1e8 * float(np.finfo(np.longdouble).eps) * max(1.0, abs(base)) / eps

@@ -18,7 +18,8 @@ import numpy as np
 from .activations import Activation, get_activation
 from .backprop import Gradients, backprop, backprop_per_example, forward
 from .costs import Cost, get_cost
-from .validation import as_inputs, as_sample_weight, as_targets, non_negative, positive_int, regularisation
+from .penalty import NO_PENALTY, Penalty
+from .validation import as_inputs, as_sample_weight, as_targets, positive_int
 
 __all__ = ["Network", "INITIALIZERS"]
 
@@ -245,28 +246,18 @@ class Network:
         self.check_parameters()
         X = self.inputs(X)
         Y = self.targets(y, len(X))
-        l2, n_reg = regularisation(l2, n_total, len(X))
-        w = as_sample_weight(sample_weight, len(X), self.dtype)
-        return float(self.regularised_cost(X, Y, l2, n_reg, non_negative("l1", l1), w))
+        penalty = Penalty.checked(l2, l1, n_total, len(X))
+        return float(self.regularised_cost(X, Y, penalty, as_sample_weight(sample_weight, len(X), self.dtype)))
 
     def regularised_cost(
-        self, X: np.ndarray, Y: np.ndarray, l2: float, n_reg: int, l1: float = 0.0, sample_weight: np.ndarray | None = None
+        self, X: np.ndarray, Y: np.ndarray, penalty: Penalty = NO_PENALTY, sample_weight: np.ndarray | None = None
     ) -> np.floating:
         """C for validated inputs and targets, as a scalar of the network's dtype.
 
         The unchecked core of :meth:`cost`: gradient checking evaluates it in extended
         precision, where a Python float would round the difference it measures away.
         """
-        return self.cost_function.value(forward(self, X).activations[-1], Y, sample_weight) + self.penalty(l2, n_reg, l1)
-
-    def penalty(self, l2: float, n_reg: int, l1: float = 0.0) -> np.floating | float:
-        """Return λ/(2n) Σ‖W‖² + λ₁/n Σ|w|, summed over the weights only (never the biases)."""
-        total = 0.0
-        if l2:
-            total += l2 / (2 * n_reg) * sum(np.sum(W * W) for W in self.weights)
-        if l1:
-            total += l1 / n_reg * sum(np.sum(np.abs(W)) for W in self.weights)
-        return total
+        return self.cost_function.value(forward(self, X).activations[-1], Y, sample_weight) + penalty.cost(self.weights)
 
     def gradients(
         self,
@@ -291,10 +282,10 @@ class Network:
         self.check_parameters()
         X = self.inputs(X)
         Y = self.targets(y, len(X))
-        l2, n_reg = regularisation(l2, n_total, len(X))
+        penalty = Penalty.checked(l2, l1, n_total, len(X))
         w = as_sample_weight(sample_weight, len(X), self.dtype)
         if per_example:
             if w is not None:
                 raise ValueError("per_example=True does not take sample_weight; the vectorised form does")
-            return backprop_per_example(self, X, Y, l2, n_reg, non_negative("l1", l1))
-        return backprop(self, X, Y, l2, n_reg, non_negative("l1", l1), sample_weight=w)
+            return backprop_per_example(self, X, Y, penalty)
+        return backprop(self, X, Y, penalty, sample_weight=w)

@@ -10,7 +10,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-__all__ = ["positive_int", "real_number", "non_negative", "regularisation", "all_finite", "as_sample_weight", "as_inputs", "as_targets"]
+__all__ = ["positive_int", "real_number", "non_negative", "all_finite", "as_sample_weight", "as_inputs", "as_targets"]
 
 
 def positive_int(name: str, value: object) -> int:
@@ -18,11 +18,6 @@ def positive_int(name: str, value: object) -> int:
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)) or value < 1:
         raise ValueError(f"{name} must be a positive integer; got {value!r}")
     return int(value)
-
-
-def regularisation(l2: object, n_total: object, n: int) -> tuple[float, int]:
-    """Return (λ, the n of λ/(2n)): ``n_total`` if given, else ``n``."""
-    return non_negative("l2", l2), n if n_total is None else positive_int("n_total", n_total)
 
 
 def real_number(name: str, value: object, allowed: str, ok: Callable[[float], bool]) -> float:

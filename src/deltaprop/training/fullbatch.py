@@ -21,8 +21,8 @@ import numpy as np
 
 from ..backprop import backprop
 from ..network import Network
-from ..validation import real_number
-from ..validation import positive_int, regularisation
+from ..penalty import Penalty
+from ..validation import positive_int, real_number
 
 __all__ = ["fit_full_batch", "FullBatchResult", "METHODS"]
 
@@ -56,7 +56,7 @@ class FullBatchResult:
 
 
 def _objective(
-    net: Network, X: np.ndarray, Y: np.ndarray, l2: float, n: int
+    net: Network, X: np.ndarray, Y: np.ndarray, penalty: Penalty
 ) -> tuple[Callable[[np.ndarray], tuple[float, np.ndarray]], Callable[[np.ndarray], None], np.ndarray]:
     """Return (θ ↦ (J(θ), ∇J(θ)), θ ↦ write θ into the network, θ now).
 
@@ -71,8 +71,8 @@ def _objective(
 
     def objective(theta: np.ndarray) -> tuple[float, np.ndarray]:
         write(theta)
-        cost = float(net.regularised_cost(X, Y, l2, n))  # J(θ)
-        grads = backprop(net, X, Y, l2, n)  # ∇J(θ): BP1–BP4 plus (λ/n) W
+        cost = float(net.regularised_cost(X, Y, penalty))  # J(θ)
+        grads = backprop(net, X, Y, penalty)  # ∇J(θ): BP1–BP4 plus (λ/n) W
         return cost, np.concatenate([g.ravel() for g in grads.parameters()]).astype(np.float64)
 
     theta = np.concatenate([p.ravel() for p in params]).astype(np.float64)
@@ -130,13 +130,13 @@ def fit_full_batch(
     tol = real_number("tol", tol, "a finite number > 0", lambda v: v > 0)
     X = net.inputs(X)
     Y = net.targets(y, len(X))
-    l2, n = regularisation(l2, None, len(X))
+    penalty = Penalty.checked(l2, 0.0, None, len(X))
     try:
         from scipy.optimize import minimize
     except ImportError:
         raise ImportError("full-batch training needs SciPy: pip install deltaprop[scipy]") from None
 
-    objective, write, theta0 = _objective(net, X, Y, l2, n)
+    objective, write, theta0 = _objective(net, X, Y, penalty)
     last: list = [None, None]  # θ and J(θ) of the latest evaluation, for the per-iteration costs
 
     def evaluate(theta: np.ndarray) -> tuple[float, np.ndarray]:
@@ -152,7 +152,7 @@ def fit_full_batch(
         result.cost.append(last[1])
 
     with np.errstate(over="ignore", invalid="ignore"):  # a trial step may overflow; the line search backs off
-        result.cost.append(float(net.regularised_cost(X, Y, l2, n)))  # J at the start
+        result.cost.append(float(net.regularised_cost(X, Y, penalty)))  # J at the start
         found = minimize(
             evaluate, theta0, method=method, jac=True, tol=tol, options={"maxiter": max_iter}, callback=iteration_done
         )

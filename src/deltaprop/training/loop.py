@@ -33,7 +33,8 @@ from ..network import Network, class_labels
 from ..serialize import save
 from ..optimizers import SGD, Optimizer, optimizer_from_state
 from ..schedules import Schedule, schedule_from_state
-from ..validation import all_finite, as_sample_weight, non_negative, positive_int, real_number, regularisation
+from ..penalty import Penalty
+from ..validation import all_finite, as_sample_weight, non_negative, positive_int, real_number
 
 __all__ = ["fit", "evaluate", "History", "Callback", "TrainingDiverged"]
 
@@ -131,17 +132,16 @@ def evaluate(
         The accuracy is ``None`` for a network that is not a classifier.
     """
     X = net.inputs(X)
-    l2, n_reg = regularisation(l2, n_total, len(X))
-    return _evaluate(net, X, net.targets(y, len(X)), l2, n_reg, non_negative("l1", l1))
+    return _evaluate(net, X, net.targets(y, len(X)), Penalty.checked(l2, l1, n_total, len(X)))
 
 
 def _evaluate(
-    net: Network, X: np.ndarray, Y: np.ndarray, l2: float, n_reg: int, l1: float, sample_weight: np.ndarray | None = None
+    net: Network, X: np.ndarray, Y: np.ndarray, penalty: Penalty, sample_weight: np.ndarray | None = None
 ) -> tuple[float, float | None]:
     """:func:`evaluate` for inputs and target rows already checked (the per-epoch path)."""
     n = len(X)
     outputs = np.concatenate([forward(net, X[i : i + EVAL_CHUNK]).activations[-1] for i in range(0, n, EVAL_CHUNK)])
-    cost = float(net.cost_function.value(outputs, Y, sample_weight) + net.penalty(l2, n_reg, l1))
+    cost = float(net.cost_function.value(outputs, Y, sample_weight) + penalty.cost(net.weights))
     if not net.is_classifier:
         return cost, None
     return cost, float(np.mean(class_labels(outputs) == class_labels(Y)))
@@ -287,7 +287,7 @@ def fit(
                     history.stopped = "interrupted"
                     return history
                 seconds = time.perf_counter() - start
-                cost, accuracy = _evaluate(net, X, Y, l2, n, l1, w)
+                cost, accuracy = _evaluate(net, X, Y, Penalty(l2, l1, n), w)
             if not np.isfinite(cost) or not all(all_finite(p) for p in params):
                 with np.errstate(over="ignore", invalid="ignore"):
                     step = run.replay_to_last_finite_step(epoch_start, shuffle)
@@ -414,7 +414,7 @@ class _Steps:
             batch = order[first : first + self.batch_size]
             masks = dropout_masks(net, len(batch), self.dropout, self.rng) if self.dropout else None
             # take() gathers rows faster than X[batch] (measured: 33 vs 38 µs for 128 rows)
-            grads = backprop(net, X.take(batch, axis=0), Y.take(batch, axis=0), self.l2, self.n, self.l1, masks, None if w is None else w[batch])
+            grads = backprop(net, X.take(batch, axis=0), Y.take(batch, axis=0), Penalty(self.l2, self.l1, self.n), masks, None if w is None else w[batch])
             if guard:
                 before = [p.copy() for p in params], optimizer.state_dict()
             optimizer.step(params, grads.parameters())
@@ -462,11 +462,11 @@ def _record(
     history.seconds.append(seconds)
     history.lr.append(float(lr))
     if X_val is not None:
-        val_cost, val_accuracy = _evaluate(net, X_val, Y_val, l2, n, l1)
+        val_cost, val_accuracy = _evaluate(net, X_val, Y_val, Penalty(l2, l1, n))
         history.val_cost.append(val_cost)
         history.val_accuracy.append(val_accuracy)
     if sample is not None:
-        dW = backprop(net, X[sample], Y[sample], l2, n, l1).dW
+        dW = backprop(net, X[sample], Y[sample], Penalty(l2, l1, n)).dW
         history.gradient_norms.append([float(np.linalg.norm(g)) for g in dW])
 
 
