@@ -18,7 +18,7 @@ from .training.fullbatch import FullBatchResult, fit_full_batch
 from .optimizers import SGD, Adam, AdamW, Momentum, Optimizer, RMSProp, get_optimizer
 from .schedules import get_schedule
 from .serialize import load, save
-from .training import Callback, History, TrainingDiverged, evaluate, fit
+from .training import Callback, History, Trainer, TrainingDiverged, callbacks, evaluate, fit
 
 __version__ = "0.1.0"
 
@@ -30,7 +30,9 @@ __all__ = [
     "backprop_per_example",
     "ForwardPass",
     "Gradients",
+    "Trainer",
     "fit",
+    "callbacks",
     "evaluate",
     "History",
     "Callback",

@@ -27,6 +27,7 @@ Dropout (inverted) enters as ``masks``: per hidden layer an array of 0 (dropped)
 from __future__ import annotations
 
 from dataclasses import dataclass
+from collections.abc import Sequence
 from typing import NamedTuple, Protocol
 
 import numpy as np
@@ -77,11 +78,14 @@ class Gradients:
         ∂C/∂b for each layer, the shape of ``net.biases[i]``.
     deltas : list of ndarray
         δ for each layer, shape (n, n_l): per example, not divided by n.
+    output : ndarray, shape (n, n_out)
+        a^L of the forward pass, from which the batch's cost follows.
     """
 
     dW: list[np.ndarray]
     db: list[np.ndarray]
     deltas: list[np.ndarray]
+    output: np.ndarray
 
     def parameters(self) -> list[np.ndarray]:
         """Return ``[dW[0], db[0], dW[1], db[1], ...]``, in ``Network.parameters()`` order."""
@@ -124,6 +128,7 @@ def backprop(
     penalty: Penalty = NO_PENALTY,
     masks: list[np.ndarray | None] | None = None,
     sample_weight: np.ndarray | None = None,
+    out: Sequence[np.ndarray] | None = None,
 ) -> Gradients:
     """One forward and one backward pass over a mini-batch: BP1–BP4, vectorised.
 
@@ -141,6 +146,10 @@ def backprop(
     sample_weight : ndarray, shape (n,), optional
         Weights w_x of the examples: the cost becomes the weighted mean Σ w_x C_x / Σ w_x,
         so 1/n becomes w_x / Σ w in BP3 and BP4.
+    out : sequence of ndarray, optional
+        Arrays ``[dW0, db0, dW1, db1, ...]`` (``Network.parameters()`` order, shapes and dtype)
+        that BP3 and BP4 write into instead of allocating: a trainer passes views of one flat
+        gradient buffer.
 
     Returns
     -------
@@ -155,7 +164,8 @@ def backprop(
     else:
         total = sample_weight.sum()
         share = (sample_weight / total if total > 0 else np.zeros_like(sample_weight))[:, None]  # all-zero: no data term
-    dW, db, deltas = [None] * depth, [None] * depth, [None] * depth
+    dW, db = (list(out[0::2]), list(out[1::2])) if out is not None else ([None] * depth, [None] * depth)
+    deltas = [None] * depth
     delta = net.cost_function.delta(zs[-1], acts[-1], Y, net.activations[-1])  # (BP1)
     for i in reversed(range(depth)):
         if i < depth - 1:
@@ -166,11 +176,11 @@ def backprop(
                 delta *= mask  # a dropped unit passes no error back
         deltas[i] = delta
         shared_delta = delta * share  # C is the mean over the batch: its 1/n, once, on the small factor
-        db[i] = shared_delta.sum(axis=0)  # (BP3)
-        dW[i] = shared_delta.T @ acts[i]  # (BP4)
+        db[i] = np.sum(shared_delta, axis=0, out=db[i])  # (BP3)
+        dW[i] = np.matmul(shared_delta.T, acts[i], out=dW[i])  # (BP4)
         if penalty:
             dW[i] += penalty.gradient(net.weights[i])  # + ∂/∂W of λ/(2n) Σw² + λ₁/n Σ|w|
-    return Gradients(dW, db, deltas)
+    return Gradients(dW, db, deltas, acts[-1])
 
 
 def backprop_per_example(net: Layers, X: np.ndarray, Y: np.ndarray, penalty: Penalty = NO_PENALTY) -> Gradients:
@@ -183,11 +193,13 @@ def backprop_per_example(net: Layers, X: np.ndarray, Y: np.ndarray, penalty: Pen
     Delta = [np.zeros_like(W) for W in net.weights]
     Delta_b = [np.zeros_like(b) for b in net.biases]
     deltas = [np.empty((n, b.size), dtype=b.dtype) for b in net.biases]
+    outputs = np.empty_like(deltas[-1])
     for x in range(n):
         a, z = [X[x]], []  # a^(1) = x^(i)
         for W, b, act in zip(net.weights, net.biases, net.activations):
             z.append(W @ a[-1] + b)
             a.append(act.f(z[-1]))
+        outputs[x] = a[-1]
         delta = net.cost_function.delta(z[-1], a[-1], Y[x], net.activations[-1])  # (BP1) δ^(L) = a^(L) − y
         for i in reversed(range(depth)):
             deltas[i][x] = delta
@@ -197,4 +209,4 @@ def backprop_per_example(net: Layers, X: np.ndarray, Y: np.ndarray, penalty: Pen
                 delta = (net.weights[i].T @ delta) * net.activations[i - 1].derivative(z[i - 1], a[i])  # (BP2)
     dW = [D / n + penalty.gradient(W) for D, W in zip(Delta, net.weights)]
     db = [D / n for D in Delta_b]
-    return Gradients(dW, db, deltas)
+    return Gradients(dW, db, deltas, outputs)

@@ -23,12 +23,12 @@ import numpy as np
 from ..atomic import atomic_write
 from ..serialize import _archive, _Invalid, _read_member
 
-__all__ = ["CHECKPOINT_FILE", "write_checkpoint", "read_checkpoint"]
+__all__ = ["CHECKPOINT_FILE", "write_checkpoint", "read_checkpoint", "write_state", "read_state"]
 
 #: The name of the checkpoint file inside a checkpoint folder.
 CHECKPOINT_FILE = "checkpoint.npz"
 FORMAT = "deltaprop-checkpoint"
-VERSION = 1
+VERSION = 2  # 2: the Trainer's state, valid after any step
 _MAX_ARRAYS = 10_000
 
 
@@ -99,3 +99,42 @@ def _parse_header(array: np.ndarray) -> dict[str, Any]:
         ):
             raise _Invalid(f"manifest entry for {name!r} must be [dtype, shape]; got {entry!r}")
     return header
+
+
+def write_state(folder: str | os.PathLike, state: dict[str, Any]) -> Path:
+    """Write a :meth:`Trainer.state_dict` to ``folder/checkpoint.npz``: its arrays as members
+    (``param{i}``, ``optimizer{i}``, ``order``, and ``{key}{i}`` for a callback's), the rest as JSON."""
+    state = dict(state)
+    arrays = {f"param{i}": p for i, p in enumerate(state.pop("params"))}
+    state["optimizer"] = dict(state["optimizer"])
+    arrays.update({f"optimizer{i}": a for i, a in enumerate(state["optimizer"].pop("arrays", []))})
+    order = state.pop("order")
+    if order is not None:
+        arrays["order"] = order.astype(np.int64)
+    state["callbacks"] = {key: dict(value) for key, value in state["callbacks"].items()}
+    for key, value in state["callbacks"].items():
+        arrays.update({f"{key}{i}": a for i, a in enumerate(value.pop("arrays", []))})
+    return write_checkpoint(folder, state, arrays)
+
+
+def read_state(folder: str | os.PathLike) -> dict[str, Any]:
+    """Return the Trainer state that :func:`write_state` wrote to ``folder`` (checked by
+    :meth:`Trainer.load_state_dict` when it is loaded)."""
+    state, arrays = read_checkpoint(folder)
+
+    def numbered(prefix: str) -> list[np.ndarray]:
+        found = []
+        while f"{prefix}{len(found)}" in arrays:
+            found.append(arrays[f"{prefix}{len(found)}"])
+        return found
+
+    state["params"] = numbered("param")
+    if isinstance(state.get("optimizer"), dict):
+        state["optimizer"]["arrays"] = numbered("optimizer")
+    state["order"] = arrays.get("order")
+    callbacks = state.get("callbacks")
+    if isinstance(callbacks, dict):
+        for key, value in callbacks.items():
+            if isinstance(value, dict):
+                value["arrays"] = numbered(key)
+    return state

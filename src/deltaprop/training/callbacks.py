@@ -1,0 +1,290 @@
+"""Everything a training run does besides its steps, each a :class:`Callback` with its own state.
+
+- :class:`LearningRateSchedule` sets η at the start of each epoch from a
+  :class:`~deltaprop.schedules.Schedule` and shows it the epoch's cost.
+- :class:`GradientNorms` records ‖∂C/∂W^l‖ of every layer after each epoch.
+- :class:`EarlyStopping` stops when a measure has not improved for ``patience`` epochs and
+  leaves the network with the weights of its best epoch (the scikit-learn estimators use it too).
+- :class:`Checkpoint` writes the run's whole state to a folder after every epoch (and every
+  ``every_steps`` steps), and resumes from it.
+- :class:`Progress` shows a progress bar on a terminal, one line per epoch elsewhere.
+- :class:`StopOnInterrupt` turns Ctrl-C into a stop after the current mini-batch.
+
+:func:`deltaprop.fit` builds these from its keywords; a :class:`~deltaprop.training.trainer.Trainer`
+takes any of them in ``callbacks``.
+"""
+
+from __future__ import annotations
+
+import signal
+import sys
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..backprop import backprop
+from ..schedules import Schedule
+from ..serialize import save
+from ..validation import non_negative, positive_int
+from .checkpoint import CHECKPOINT_FILE, read_state, write_state
+from .history import History
+from .trainer import Callback
+
+__all__ = [
+    "Callback", "LearningRateSchedule", "GradientNorms", "EarlyStopping", "Checkpoint", "Progress", "StopOnInterrupt",
+]
+
+#: Training rows on which :class:`GradientNorms` measures, spread over the set.
+GRADIENT_SAMPLE = 1000
+#: The ways a run ends in which its last weights are the ones to keep.
+_FINISHED = (None, "early stopping", "callback")
+
+
+class LearningRateSchedule(Callback):
+    """Set the optimizer's η at the start of each epoch: ``schedule.lr(epoch, base_lr)``, where
+    base_lr is the optimizer's η when the Trainer was built; after each epoch the schedule
+    observes the validation cost (else the training cost), as :class:`ReduceOnPlateau` needs."""
+
+    state_key = "schedule"
+
+    def __init__(self, schedule: Schedule) -> None:
+        if not isinstance(schedule, Schedule):
+            raise TypeError(f"schedule must be a deltaprop Schedule such as CosineAnnealing(epochs); got {schedule!r}")
+        self.schedule = schedule
+
+    def on_epoch_begin(self, epoch: int) -> None:
+        self.trainer.optimizer.lr = self.schedule.lr(epoch, self.trainer.base_lr)
+
+    def on_epoch_end(self, epoch: int, history: History, net: object) -> None:
+        self.schedule.observe(history.val_cost[-1] if history.val_cost else history.cost[-1])
+
+    def settings(self) -> dict[str, Any]:
+        return {"schedule": type(self.schedule).__name__}
+
+    def state_dict(self) -> dict[str, Any]:
+        return self.schedule.state_dict()
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        self.schedule.load_state_dict({k: v for k, v in state.items() if k != "arrays"})  # checks it all first
+
+
+class GradientNorms(Callback):
+    """After each epoch, append ‖∂C/∂W^l‖ of every layer to ``history.gradient_norms``: one
+    backprop over a fixed sample of up to 1000 training rows spread over the set (the
+    learning-speed picture of Nielsen's chapter 5)."""
+
+    def on_epoch_end(self, epoch: int, history: History, net: object) -> None:
+        trainer = self.trainer
+        sample = np.arange(0, trainer.n_train, max(1, trainer.n_train // GRADIENT_SAMPLE))[:GRADIENT_SAMPLE]
+        dW = backprop(trainer.net, trainer.X[sample], trainer.Y[sample], trainer.penalty).dW
+        history.gradient_norms.append([float(np.linalg.norm(g)) for g in dW])
+
+
+class EarlyStopping(Callback):
+    """Stop when ``monitor`` has not improved for ``patience`` epochs in a row, and leave the
+    network with the weights of its best epoch.
+
+    Parameters
+    ----------
+    patience : int
+        Epochs without improvement after which to stop, ≥ 1.
+    monitor : str or callable
+        A History field ("val_cost", "val_accuracy", "cost", "accuracy"), or a function of no
+        arguments that returns the measure (called once after each epoch).
+    mode : {"min", "max"}, optional
+        Whether lower or higher is better: from the name by default ("cost" lower, "accuracy"
+        higher); needed for a function.
+    min_delta : float
+        An epoch improves when it beats the best so far by more than this (≥ 0).
+    strict : bool
+        With False, beating the best by exactly ``min_delta`` (or, when it is 0, equalling it)
+        counts as an improvement too: scikit-learn's ``tol`` rule.
+    restore_best : bool
+        Leave the network with the best epoch's weights when training ends.
+
+    Attributes
+    ----------
+    best : float or None
+        The best value so far; ``best_epoch`` its epoch (from 0; −1 before any).
+    wait : int
+        Epochs since the last improvement.
+
+    Notes
+    -----
+    Its state carries over from one :meth:`Trainer.fit` to the next and into checkpoints; a
+    fresh run needs a fresh EarlyStopping.
+    """
+
+    state_key = "early_stopping"
+
+    def __init__(
+        self, patience: int = 5, monitor: str | Callable[[], float] = "val_cost", mode: str | None = None,
+        min_delta: float = 0.0, strict: bool = True, restore_best: bool = True,
+    ) -> None:
+        self.patience = positive_int("patience", patience)
+        if mode is None and not isinstance(monitor, str):
+            raise ValueError("EarlyStopping needs mode='min' or 'max' for a monitor function")
+        if isinstance(monitor, str) and monitor not in ("val_cost", "val_accuracy", "cost", "accuracy"):
+            raise ValueError(f"monitor must be one of 'val_cost', 'val_accuracy', 'cost', 'accuracy' or a function; got {monitor!r}")
+        self.monitor = monitor
+        self.mode = mode or ("min" if monitor.endswith("cost") else "max")
+        if self.mode not in ("min", "max"):
+            raise ValueError(f"mode must be 'min' or 'max'; got {mode!r}")
+        self.min_delta, self.strict, self.restore_best = non_negative("min_delta", min_delta), bool(strict), bool(restore_best)
+        self.best: float | None = None
+        self.best_epoch, self.wait = -1, 0
+        self.best_params: list[np.ndarray] | None = None
+
+    def on_train_begin(self) -> None:
+        trainer = self.trainer
+        if isinstance(self.monitor, str) and self.monitor.startswith("val_") and trainer.X_val is None:
+            raise ValueError("early_stopping needs validation data: pass validation=(X_val, y_val) or a fraction such as 0.1")
+        if isinstance(self.monitor, str) and self.monitor.endswith("accuracy") and not trainer.net.is_classifier:
+            raise ValueError(f"monitor {self.monitor!r} needs a classifier; use '{self.monitor.replace('accuracy', 'cost')}'")
+
+    def on_epoch_end(self, epoch: int, history: History, net: object) -> bool:
+        value = float(self.monitor() if callable(self.monitor) else getattr(history, self.monitor)[-1])
+        sign = 1.0 if self.mode == "max" else -1.0
+        gain = np.inf if self.best is None else sign * (value - self.best)
+        improved = gain > self.min_delta or (not self.strict and gain >= self.min_delta)
+        self.wait = 0 if improved else self.wait + 1
+        if gain > 0:
+            self.best, self.best_epoch = value, epoch
+            if self.restore_best:
+                self.best_params = [p.copy() for p in self.trainer.params]
+        if self.wait >= self.patience:
+            history.stopped = "early stopping"
+            return True
+        return False
+
+    def on_train_end(self) -> None:
+        history = self.trainer.history
+        if self.best_params is not None and history.stopped in _FINISHED:
+            for p, best in zip(self.trainer.params, self.best_params):
+                p[...] = best
+            history.best_epoch = self.best_epoch + 1
+
+    def settings(self) -> dict[str, Any]:
+        monitor = self.monitor if isinstance(self.monitor, str) else "function"
+        return {"early_stopping": self.patience, "monitor": monitor, "min_delta": self.min_delta}
+
+    def state_dict(self) -> dict[str, Any]:
+        arrays = [] if self.best_params is None else [p.copy() for p in self.best_params]
+        return {"best": self.best, "best_epoch": self.best_epoch, "wait": self.wait, "arrays": arrays}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        best, best_epoch, wait, arrays = state["best"], state["best_epoch"], state["wait"], state["arrays"]
+        if not (best is None or isinstance(best, (int, float))) or type(best_epoch) is not int or type(wait) is not int:
+            raise ValueError("its early-stopping state is malformed")
+        params = self.trainer.params
+        if arrays and (len(arrays) != len(params) or any(a.shape != p.shape or a.dtype != p.dtype for a, p in zip(arrays, params))):
+            raise ValueError("its best weights do not fit this network")
+        self.best, self.best_epoch, self.wait = best, best_epoch, wait
+        self.best_params = [a.copy() for a in arrays] if arrays else None
+
+
+class Checkpoint(Callback):
+    """Write the run's whole state to ``folder/checkpoint.npz`` (atomically) and the model to
+    ``folder/model.npz`` after every epoch, and every ``every_steps`` steps inside one.
+
+    With ``resume``, a run that finds a checkpoint in ``folder`` continues from it (checked to
+    come from the same kind of run first): after a normal stop or a ``kill -9`` at any moment it
+    ends with exactly the weights of a run never interrupted. When the run ends, ``model.npz``
+    holds the weights it ends with (the best epoch's, after early stopping).
+    """
+
+    def __init__(self, folder: str | Path, every_steps: int | None = None, resume: bool = False) -> None:
+        self.folder = Path(folder)
+        if self.folder.exists() and not self.folder.is_dir():
+            raise ValueError(f"checkpoint {folder} is a file; it must be a folder")
+        self.every_steps = None if every_steps is None else positive_int("every_steps", every_steps)
+        self.resume = bool(resume)
+
+    def on_train_begin(self) -> None:
+        if self.resume and (self.folder / CHECKPOINT_FILE).exists():
+            self.trainer.load_state_dict(read_state(self.folder), source=f"checkpoint {self.folder}")
+
+    def on_batch_end(self, step: int, net: object) -> None:
+        trainer = self.trainer
+        if self.every_steps is not None and trainer.steps_done % self.every_steps == 0 and trainer.position < trainer.n_train:
+            self.write()
+
+    def on_epoch_end(self, epoch: int, history: History, net: object) -> None:
+        self.write()
+
+    def on_train_end(self) -> None:
+        if self.trainer.history.stopped in _FINISHED:
+            save(self.trainer.net, self.folder / "model.npz")
+
+    def write(self) -> None:
+        """Write the state and the model now."""
+        write_state(self.folder, self.trainer.state_dict())
+        save(self.trainer.net, self.folder / "model.npz")
+
+
+class Progress(Callback):
+    """Progress of a run: a rich bar on a terminal, one plain line per epoch otherwise (stderr)."""
+
+    def __init__(self) -> None:
+        self.bar: Any = None
+
+    def on_train_begin(self) -> None:
+        if sys.stderr.isatty():
+            from rich.console import Console
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress as Bar, TextColumn, TimeRemainingColumn
+
+            self.bar = Bar(
+                TextColumn("epoch"), MofNCompleteColumn(), BarColumn(), TimeRemainingColumn(),
+                TextColumn("{task.description}"), transient=False, console=Console(stderr=True),
+            )
+            self.bar.start()
+            self.task = self.bar.add_task("", total=self.trainer.target_epochs, completed=self.trainer.epoch)
+
+    def on_epoch_end(self, epoch: int, history: History, net: object) -> None:
+        text = f"cost {history.cost[-1]:.4f}"
+        if history.accuracy[-1] is not None:
+            text += f"  accuracy {history.accuracy[-1]:.4f}"
+        if history.val_cost:
+            text += f"  val_cost {history.val_cost[-1]:.4f}"
+            if history.val_accuracy[-1] is not None:
+                text += f"  val_accuracy {history.val_accuracy[-1]:.4f}"
+        if self.bar is not None:
+            self.bar.update(self.task, advance=1, description=text)
+        else:
+            total = self.trainer.target_epochs or "?"
+            print(f"epoch {epoch + 1}/{total}  {text}  ({history.seconds[-1]:.2f}s)", file=sys.stderr, flush=True)
+
+    def on_train_end(self) -> None:
+        if self.bar is not None:
+            self.bar.stop()
+            self.bar = None
+
+
+class StopOnInterrupt(Callback):
+    """Turn the first Ctrl-C (SIGINT, in the main thread) into a stop after the current
+    mini-batch (``history.stopped`` is "interrupted"); a second Ctrl-C interrupts at once."""
+
+    def __init__(self) -> None:
+        self.requested = False
+        self.previous: Any = None
+
+    def on_train_begin(self) -> None:
+        self.requested = False
+        if threading.current_thread() is threading.main_thread():
+            self.previous = signal.signal(signal.SIGINT, self._handle)
+
+    def _handle(self, signum: int, frame: object) -> None:
+        self.requested = True
+        signal.signal(signal.SIGINT, self.previous)  # a second Ctrl-C interrupts at once
+
+    def on_batch_end(self, step: int, net: object) -> None:
+        if self.requested:
+            self.trainer.history.stopped = "interrupted"
+
+    def on_train_end(self) -> None:
+        if self.previous is not None:
+            signal.signal(signal.SIGINT, self.previous)
+            self.previous = None

@@ -1,0 +1,57 @@
+"""History: what a training run measured after each epoch."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+__all__ = ["History"]
+
+
+@dataclass
+class History:
+    """Per-epoch metrics of a training run.
+
+    Attributes
+    ----------
+    cost, accuracy : list of float
+        On the training set (the cost includes the regularisation terms; the accuracy is
+        ``None`` for a network that is not a classifier).
+    val_cost, val_accuracy : list of float
+        On the validation set, when there is one (the same regularisation terms, n the
+        training-set size, so that the two costs compare).
+    seconds : list of float
+        Wall time of each epoch's training steps (evaluation excluded).
+    lr : list of float
+        The learning rate η used in each epoch.
+    gradient_norms : list of list of float
+        After each epoch, ‖∂C/∂W^l‖ for every layer, measured on a fixed sample of up to 1000
+        training rows (the learning-speed picture of Nielsen's chapter 5), when the run has a
+        :class:`~deltaprop.training.callbacks.GradientNorms` callback.
+    best_epoch : int or None
+        With early stopping: the epoch (counted from 1) whose weights the network was left with.
+    stopped : str or None
+        Why training ended before its last epoch: "early stopping", "interrupted" (Ctrl-C),
+        "callback" (a callback asked), "diverged" (on the History that
+        :class:`~deltaprop.training.trainer.TrainingDiverged` carries) or "error" (an exception
+        from elsewhere ended it).
+    """
+
+    cost: list[float] = field(default_factory=list)
+    accuracy: list[float | None] = field(default_factory=list)
+    val_cost: list[float] = field(default_factory=list)
+    val_accuracy: list[float | None] = field(default_factory=list)
+    seconds: list[float] = field(default_factory=list)
+    lr: list[float] = field(default_factory=list)
+    gradient_norms: list[list[float]] = field(default_factory=list)
+    best_epoch: int | None = None
+    stopped: str | None = None
+
+    @property
+    def epochs(self) -> int:
+        """The number of epochs completed."""
+        return len(self.cost)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the metrics as plain JSON values (copies)."""
+        return asdict(self)
