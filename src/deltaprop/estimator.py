@@ -88,7 +88,8 @@ from .costs import COSTS
 from .training.fullbatch import fit_full_batch
 from .network import INITIALIZERS, Network
 from .optimizers import SGD, Adam, Momentum, Optimizer
-from .training import Callback, History, fit
+from .training import History, fit
+from .training.callbacks import EarlyStopping
 from .validation import non_negative, positive_int, real_number
 
 __all__ = ["DeltaPropClassifier", "DeltaPropRegressor"]
@@ -127,47 +128,44 @@ def _generator(random_state: object) -> np.random.Generator:
     return random_state  # a Generator, checked by _check_params
 
 
-class _Convergence(Callback):
-    """scikit-learn's stopping rule as a deltaprop callback.
+class _Convergence(EarlyStopping):
+    """scikit-learn's stopping rule, as deltaprop's :class:`EarlyStopping`.
 
-    After each epoch it reads the training cost (or, when ``score`` is set, computes the
-    validation score and keeps a copy of the weights of the best one) and counts the epochs
-    in a row that did not improve by ``tol``; it asks :func:`deltaprop.fit` to stop when that
-    count exceeds ``patience``. Its state carries over from one ``fit`` call to the next
-    (``warm_start``, ``partial_fit``), as ``MLPClassifier``'s does.
+    An epoch improves when it beats the best by at least ``tol`` (``strict=False``), and
+    training stops after more than ``n_iter_no_change`` epochs without one (patience
+    n_iter_no_change + 1). It watches the training cost, or, with ``early_stopping``, the
+    validation score (keeping the best score's weights). Its state carries over from one fit to
+    the next (``warm_start``, ``partial_fit``), as ``MLPClassifier``'s does; under ``verbose``
+    it prints ``MLPClassifier``'s lines.
     """
 
     def __init__(self) -> None:
-        self.best_loss = np.inf
-        self.best_score = -np.inf
-        self.best_params: list[np.ndarray] | None = None
+        super().__init__(patience=1, monitor="cost", strict=False, restore_best=False)
         self.scores: list[float] = []
-        self.no_improvement = 0
-        self.score: Callable[[], float] | None = None
-        self.tol = 0.0
-        self.patience = 0
-        self.may_stop = True
         self.verbose = False
 
+    def watch(self, score: Callable[[], float] | None, tol: float, n_iter_no_change: int, may_stop: bool, verbose: bool) -> None:
+        """Set the rule of the next fit: ``score`` (None: the training cost), ``tol``, the
+        patience, whether it may stop (partial_fit never does) and ``verbose``."""
+        mode = "min" if score is None else "max"
+        if mode != self.mode:
+            self.best, self.best_params = None, None
+        self.monitor = "cost" if score is None else (lambda: self._record(score()))
+        self.mode, self.restore_best, self.min_delta = mode, score is not None, tol
+        self.patience = n_iter_no_change + 1 if may_stop else np.inf
+        self.verbose = verbose
+
+    def _record(self, value: float) -> float:
+        self.scores.append(value)
+        if self.verbose:
+            print(f"Validation score: {value:f}")
+        return value
+
     def on_epoch_end(self, epoch: int, history: History, net: Network) -> bool:
-        if self.score is not None:
-            value = float(self.score())
-            self.scores.append(value)
-            improved = value >= self.best_score + self.tol
-            if value > self.best_score:
-                self.best_score = value
-                self.best_params = [p.copy() for p in net.parameters()]
-            if self.verbose:
-                print(f"Validation score: {value:f}")
-        else:
-            value = history.cost[-1]
-            improved = value <= self.best_loss - self.tol
-            self.best_loss = min(self.best_loss, value)
-        self.no_improvement = 0 if improved else self.no_improvement + 1
-        stop = self.may_stop and self.no_improvement > self.patience
+        stop = super().on_epoch_end(epoch, history, net)
         if stop and self.verbose:
-            what = "Validation score did not improve" if self.score is not None else "Training loss did not improve"
-            print(f"{what} more than tol={self.tol:f} for {self.patience} consecutive epochs. Stopping.")
+            what = "Training loss" if self.monitor == "cost" else "Validation score"
+            print(f"{what} did not improve more than tol={self.min_delta:f} for {self.patience - 1} consecutive epochs. Stopping.")
         return stop
 
 
@@ -364,8 +362,7 @@ class _DeltaPropEstimator(BaseEstimator):
 
     def _fit_stochastic(self, X: np.ndarray, Y: np.ndarray, y: np.ndarray, w: np.ndarray | None, incremental: bool) -> None:
         """Mini-batch training by :func:`deltaprop.fit`: ``max_iter`` epochs, or one for partial_fit."""
-        convergence = self._convergence
-        convergence.score = None
+        score = None
         if self.early_stopping:
             single_output = is_classifier(self) and y.ndim == 1
             train, held = train_test_split(
@@ -379,7 +376,7 @@ class _DeltaPropEstimator(BaseEstimator):
                 )
             X_val, y_val, w_val = X[held], y[held], None if w is None else w[held]
             X, Y, w = X[train], Y[train], None if w is None else w[train]
-            convergence.score = lambda: self._validation_score(X_val, y_val, w_val)
+            score = lambda: self._validation_score(X_val, y_val, w_val)  # noqa: E731
         n = len(X)
         if self.batch_size == "auto":
             batch_size = min(AUTO_BATCH, n)
@@ -390,8 +387,8 @@ class _DeltaPropEstimator(BaseEstimator):
         if not (incremental and hasattr(self, "_optimizer")):
             self._optimizer = self._new_optimizer()
         mean_weight = 1.0 if w is None else float(np.mean(w))
-        convergence.tol, convergence.patience = float(self.tol), int(self.n_iter_no_change)
-        convergence.may_stop, convergence.verbose = not incremental, bool(self.verbose)
+        convergence = self._convergence
+        convergence.watch(score, float(self.tol), int(self.n_iter_no_change), not incremental, bool(self.verbose))
         history = fit(
             self.network_, X, Y,
             epochs=1 if incremental else int(self.max_iter),
@@ -410,17 +407,14 @@ class _DeltaPropEstimator(BaseEstimator):
         self.t_ += n * history.epochs
         self.loss_curve_.extend(history.cost)
         self.loss_ = history.cost[-1]
-        if self.early_stopping:
-            if convergence.best_params is not None:
-                for p, best in zip(self.network_.parameters(), convergence.best_params):
-                    p[...] = best
+        if self.early_stopping:  # the best score's weights are back in the network
             self.validation_scores_ = list(convergence.scores)
-            self.best_validation_score_ = convergence.best_score
+            self.best_validation_score_ = convergence.best
             self.best_loss_ = None
         else:
             self.validation_scores_ = None
             self.best_validation_score_ = None
-            self.best_loss_ = convergence.best_loss
+            self.best_loss_ = convergence.best
         if not incremental and history.stopped is None and self.n_iter_ == self.max_iter:
             warnings.warn(
                 f"{type(self).__name__}: max_iter={self.max_iter} epochs reached and the optimization hasn't "
