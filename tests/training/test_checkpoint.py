@@ -363,15 +363,18 @@ import numpy as np
 import deltaprop as dp
 from deltaprop.optimizers import Adam
 from deltaprop.schedules import CosineAnnealing
+from deltaprop.training.callbacks import Checkpoint, LearningRateSchedule
 
-data, folder, out, epochs = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
+data, folder, out, epochs, every_steps = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4]), int(sys.argv[5])
 with np.load(data) as f:
     X, y = f["X"], f["y"]
 net = dp.Network([64, 48, 10], activation="relu", output="softmax", cost="log_likelihood", init="he", seed=2)
-dp.fit(
-    net, X, y, epochs=epochs, batch_size=8, optimizer=Adam(lr=0.003), l2=0.5, dropout=0.2, validation=0.1,
-    schedule=CosineAnnealing(epochs), seed=7, progress=False, checkpoint=folder, resume=True,
-)
+settings = dict(batch_size=8, optimizer=Adam(lr=0.003), l2=0.5, dropout=0.2, validation=0.1, seed=7)
+if every_steps:  # a Trainer that checkpoints inside its epochs too
+    callbacks = [LearningRateSchedule(CosineAnnealing(epochs)), Checkpoint(folder, every_steps=every_steps, resume=True)]
+    dp.Trainer(net, X, y, callbacks=callbacks, **settings).fit(epochs)
+else:
+    dp.fit(net, X, y, epochs=epochs, schedule=CosineAnnealing(epochs), progress=False, checkpoint=folder, resume=True, **settings)
 dp.save(net, out)
 """
 
@@ -391,9 +394,10 @@ def _wait_for_new_checkpoint(process, path, previous_mtime, timeout=60.0):
         time.sleep(0.002)
 
 
-def kill_and_resume(tmp_path, kills, epochs, seed):
+def kill_and_resume(tmp_path, kills, epochs, seed, every_steps=0):
     """Train in a child process, SIGKILL it ``kills`` times while it trains, resuming each time;
-    return (weights of the resumed run, weights of an uninterrupted run, kills that landed)."""
+    return (weights of the resumed run, weights of an uninterrupted run, kills that landed).
+    With ``every_steps``, the child checkpoints inside its epochs too."""
     (X, y), _ = dp.datasets.load("digits")
     data = tmp_path / "digits.npz"
     np.savez(data, X=X, y=y)
@@ -401,10 +405,12 @@ def kill_and_resume(tmp_path, kills, epochs, seed):
     script.write_text(textwrap.dedent(TRAIN_SCRIPT))
 
     def command(folder, out):
-        return [sys.executable, str(script), str(data), str(folder), str(out), str(epochs)]
+        return [sys.executable, str(script), str(data), str(folder), str(out), str(epochs), str(every_steps)]
 
     subprocess.run(command(tmp_path / "whole", tmp_path / "whole.npz"), env=_child_env(), check=True, timeout=120)
     per_epoch = 1.2 * float(np.mean(read_checkpoint(tmp_path / "whole")[0]["history"]["seconds"]))  # + measuring, saving
+    if every_steps:
+        per_epoch *= every_steps / 162  # 1294 training rows in batches of 8: 162 steps an epoch
     rng = np.random.default_rng(seed)
     checkpoint = tmp_path / "killed" / "checkpoint.npz"
     landed = 0
@@ -416,7 +422,7 @@ def kill_and_resume(tmp_path, kills, epochs, seed):
         process.send_signal(signal.SIGKILL)
         landed += process.wait(timeout=60) == -signal.SIGKILL
         state, _ = read_checkpoint(checkpoint.parent)  # whatever the moment, a complete checkpoint is there
-        assert 1 <= len(state["history"]["cost"]) <= epochs
+        assert 1 <= len(state["history"]["cost"]) <= epochs or (every_steps and state["steps_done"] >= every_steps)
     subprocess.run(command(tmp_path / "killed", tmp_path / "killed.npz"), env=_child_env(), check=True, timeout=120)
     return dp.load(tmp_path / "killed.npz"), dp.load(tmp_path / "whole.npz"), landed
 
@@ -424,6 +430,13 @@ def kill_and_resume(tmp_path, kills, epochs, seed):
 def test_a_run_killed_with_sigkill_resumes_to_the_same_weights(tmp_path):
     resumed, whole, landed = kill_and_resume(tmp_path, kills=2, epochs=6, seed=0)
     assert landed >= 1
+    for a, b in zip(resumed.parameters(), whole.parameters(), strict=True):
+        assert np.array_equal(a, b)
+
+
+def test_a_run_checkpointed_every_k_steps_and_killed_resumes_to_the_same_weights(tmp_path):
+    resumed, whole, landed = kill_and_resume(tmp_path, kills=3, epochs=3, seed=4, every_steps=25)
+    assert landed >= 2
     for a, b in zip(resumed.parameters(), whole.parameters(), strict=True):
         assert np.array_equal(a, b)
 

@@ -1,0 +1,247 @@
+"""Trainer: stepped by hand it is fit, bit for bit; its state after any step continues bit for
+bit in a fresh Trainer; the gradient hook sits between backprop and the update."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import deltaprop as dp
+from deltaprop.training.callbacks import Checkpoint, EarlyStopping, GradientNorms, LearningRateSchedule
+from deltaprop.training.checkpoint import read_state, write_state
+from deltaprop.schedules import CosineAnnealing, ReduceOnPlateau
+
+
+@pytest.fixture(scope="module")
+def digits():
+    (X, y), _ = dp.datasets.load("digits")
+    return X[:250], y[:250]
+
+
+def make_net(seed=3, dtype="float32"):
+    return dp.Network([64, 24, 16, 10], activation="relu", output="softmax", cost="log_likelihood", init="he", seed=seed, dtype=dtype)
+
+
+#: A run with everything that draws from the Generator or keeps state: dropout masks, a validation
+#: fraction, Adam's buffers, L2 and L1, max-norm and a schedule.
+SETTINGS = dict(batch_size=16, l2=0.5, l1=0.05, dropout=0.2, max_norm=3.0, validation=0.2, seed=11)
+
+
+def trainer_for(digits, net=None, callbacks=(), **changes):
+    X, y = digits
+    settings = SETTINGS | changes
+    return dp.Trainer(net or make_net(), X, y, optimizer=dp.Adam(lr=3e-3), callbacks=list(callbacks), **settings)
+
+
+def assert_same(net_a, history_a, net_b, history_b):
+    for i, (a, b) in enumerate(zip(net_a.parameters(), net_b.parameters(), strict=True)):
+        assert np.array_equal(a, b), f"parameter {i} differs"
+    a, b = history_a.to_dict(), history_b.to_dict()
+    assert len(a.pop("seconds")) == len(b.pop("seconds"))
+    assert a == b
+
+
+def test_a_trainer_stepped_by_hand_is_fit_bit_for_bit(digits):
+    X, y = digits
+    fitted = make_net()
+    history = dp.fit(fitted, X, y, epochs=4, optimizer=dp.Adam(lr=3e-3), progress=False, gradient_norms=False, **SETTINGS)
+    trainer = trainer_for(digits)
+    steps_per_epoch = -(-trainer.n_train // SETTINGS["batch_size"])  # 200 rows in batches of 16: 13 steps
+    costs = []
+    while trainer.epoch < 4:
+        costs.append(trainer.step())
+        assert trainer.steps_done == len(costs) and trainer.epoch == len(costs) // steps_per_epoch
+    assert trainer.n_train == 200 and len(costs) == 4 * steps_per_epoch
+    assert_same(fitted, history, trainer.net, trainer.history)
+    assert all(np.isfinite(costs)) and np.mean(costs[-steps_per_epoch:]) < np.mean(costs[:steps_per_epoch])
+
+
+def test_step_returns_the_cost_of_its_batch_before_the_update(digits):
+    X, y = digits
+    trainer = dp.Trainer(make_net(dtype="float64"), X, y, batch_size=32, optimizer=dp.SGD(lr=0.1), l2=0.7, seed=2)
+    before = trainer.net.copy()
+    order = np.random.default_rng(2).permutation(len(X))[:32]
+    cost = trainer.step()
+    assert cost == pytest.approx(before.cost(X[order], y[order], l2=0.7, n_total=len(X)), rel=1e-12)
+
+
+def test_run_epoch_finishes_the_epoch_that_steps_began(digits):
+    whole = trainer_for(digits)
+    whole.run_epoch()
+    whole.run_epoch()
+    parts = trainer_for(digits)
+    for _ in range(5):
+        parts.step()
+    parts.run_epoch()  # the remaining 8 steps of the first epoch
+    assert parts.epoch == 1 and parts.position == 0 and parts.history.epochs == 1
+    parts.run_epoch()
+    assert_same(whole.net, whole.history, parts.net, parts.history)
+
+
+@pytest.mark.parametrize("steps", [1, 7, 13, 20, 38])  # inside the first epoch, at its end, inside later ones
+def test_a_state_taken_after_any_step_continues_bit_for_bit_in_a_fresh_trainer(digits, steps):
+    schedule = [LearningRateSchedule(ReduceOnPlateau(factor=0.5, patience=0, threshold=0.2))]
+    whole = trainer_for(digits, callbacks=schedule + [EarlyStopping(2, "val_accuracy")])
+    whole.fit(5)
+    first = trainer_for(digits, callbacks=[LearningRateSchedule(ReduceOnPlateau(factor=0.5, patience=0, threshold=0.2)), EarlyStopping(2, "val_accuracy")])
+    for _ in range(steps):
+        first.step()
+    state = first.state_dict()
+    # a snapshot, not views: training on and scribbling over the network leave it as it was
+    saved = [p.copy() for p in state["params"]]
+    first.step()
+    first.net.weights[0][...] = 0
+    for a, b in zip(state["params"], saved):
+        assert np.array_equal(a, b)
+    fresh = trainer_for(digits, make_net(seed=99), callbacks=[LearningRateSchedule(ReduceOnPlateau(factor=0.5, patience=0, threshold=0.2)), EarlyStopping(2, "val_accuracy")])
+    fresh.load_state_dict(state)
+    assert (fresh.epoch, fresh.steps_done) == (steps // 13, steps)
+    fresh.fit(5)
+    assert_same(whole.net, whole.history, fresh.net, fresh.history)
+
+
+def test_a_state_survives_the_checkpoint_file_exactly(digits, tmp_path):
+    trainer = trainer_for(digits, callbacks=[EarlyStopping(3), LearningRateSchedule(CosineAnnealing(4))])
+    for _ in range(17):
+        trainer.step()
+    state = trainer.state_dict()
+    write_state(tmp_path, state)
+    again = read_state(tmp_path)
+    assert set(again) == set(state)
+    for key in ("config", "generator", "epoch", "steps_done", "position", "epoch_seconds", "history"):
+        assert again[key] == state[key], key
+    assert np.array_equal(again["order"], state["order"])
+    for a, b in zip(again["params"], state["params"], strict=True):
+        assert a.dtype == b.dtype and np.array_equal(a, b)
+    for a, b in zip(again["optimizer"].pop("arrays"), state["optimizer"].pop("arrays"), strict=True):
+        assert np.array_equal(a, b)
+    assert again["optimizer"] == state["optimizer"]
+    assert again["callbacks"]["schedule"] == {**state["callbacks"]["schedule"], "arrays": []}
+    for a, b in zip(again["callbacks"]["early_stopping"]["arrays"], state["callbacks"]["early_stopping"]["arrays"], strict=True):
+        assert np.array_equal(a, b)
+
+
+def test_a_state_from_another_kind_of_run_is_refused_and_changes_nothing(digits):
+    source = trainer_for(digits)
+    for _ in range(3):
+        source.step()
+    state = source.state_dict()
+    other = trainer_for(digits, batch_size=8)
+    before = [p.copy() for p in other.params]
+    with pytest.raises(ValueError, match=r"^the state was made with batch_size = 16; this run has 8$"):
+        other.load_state_dict(state)
+    with pytest.raises(ValueError, match=r"^the state holds the state of callbacks \[\]; this run has \['early_stopping'\]$"):
+        trainer_for(digits, callbacks=[EarlyStopping(3)]).load_state_dict(state | {"config": state["config"] | {"early_stopping": 3, "monitor": "val_cost", "min_delta": 0.0}})
+    with pytest.raises(ValueError, match=r"^the state: its place in the epoch is malformed"):
+        trainer_for(digits).load_state_dict(state | {"position": 500})
+    with pytest.raises(ValueError, match=r"^the state: its state is incomplete or malformed \(KeyError\('generator'\)\)$"):
+        trainer_for(digits).load_state_dict({k: v for k, v in state.items() if k != "generator"})
+    assert other.steps_done == 0 and all(np.array_equal(p, b) for p, b in zip(other.params, before))
+
+
+# ---------------------------------------------------------------- the gradient hook
+class Scale(dp.Callback):
+    """Multiplies every gradient by ``factor`` between backprop and the update."""
+
+    def __init__(self, factor):
+        self.factor, self.seen = factor, []
+
+    def on_gradient(self, gradient):
+        self.seen.append(gradient.copy())
+        gradient *= self.factor
+
+
+def test_the_gradient_hook_sees_one_flat_buffer_and_scaling_it_is_scaling_the_learning_rate(digits):
+    X, y = digits
+    hooked, plain = make_net(), make_net()
+    scale = Scale(0.5)
+    trainer = dp.Trainer(hooked, X, y, batch_size=20, optimizer=dp.SGD(lr=0.4), l2=0.3, seed=4, callbacks=[scale])
+    assert trainer.gradient.flags.c_contiguous and trainer.gradient.size == sum(p.size for p in hooked.parameters())
+    assert all(g.base is trainer.gradient and g.shape == p.shape for g, p in zip(trainer.gradients, hooked.parameters()))
+    first = np.random.default_rng(4).permutation(len(X))[:20]
+    expected = np.concatenate([g.ravel() for g in hooked.gradients(X[first], y[first], l2=0.3, n_total=len(X)).parameters()])
+    trainer.fit(3)
+    np.testing.assert_allclose(scale.seen[0], expected, rtol=1e-5, atol=1e-7)  # the hook saw BP1–BP4's ∂C/∂θ
+    assert len(scale.seen) == 3 * 13
+    dp.fit(plain, X, y, epochs=3, batch_size=20, optimizer=dp.SGD(lr=0.2), l2=0.3, seed=4, progress=False)
+    for a, b in zip(hooked.parameters(), plain.parameters()):
+        np.testing.assert_array_equal(a, b)  # η·(½g) and (η/2)·g round alike: halving is exact
+
+
+# ---------------------------------------------------------------- callbacks
+class Calls(dp.Callback):
+    def __init__(self):
+        self.calls = []
+
+    def on_train_begin(self):
+        self.calls.append("train")
+
+    def on_epoch_begin(self, epoch):
+        self.calls.append(("epoch", epoch))
+
+    def on_gradient(self, gradient):
+        self.calls.append("g")
+
+    def on_batch_end(self, step, net):
+        self.calls.append(step)
+
+    def on_epoch_end(self, epoch, history, net):
+        self.calls.append(("end", epoch, history.epochs, self.trainer.epoch))
+
+    def on_train_end(self):
+        self.calls.append(("done", self.trainer.history.stopped))
+
+
+def test_callbacks_are_called_in_the_order_of_a_run(digits):
+    X, y = digits
+    calls = Calls()
+    trainer = dp.Trainer(make_net(), X[:50], y[:50], batch_size=20, callbacks=[calls])
+    assert calls.trainer is trainer
+    trainer.fit(2)
+    epoch = lambda e: [("epoch", e), "g", 0, "g", 1, "g", 2, ("end", e, e + 1, e + 1)]  # noqa: E731
+    assert calls.calls == ["train", *epoch(0), *epoch(1), ("done", None)]
+    calls.calls.clear()
+    trainer.step()  # stepping by hand calls the epoch and batch hooks, not the train ones
+    assert calls.calls == [("epoch", 2), "g", 0]
+
+
+def test_a_gradient_norms_callback_records_every_layer_after_every_epoch(digits):
+    trainer = trainer_for(digits, callbacks=[GradientNorms()])
+    trainer.fit(2)
+    assert len(trainer.history.gradient_norms) == 2 and all(len(n) == 3 and min(n) > 0 for n in trainer.history.gradient_norms)
+    assert trainer_for(digits).fit(2).gradient_norms == []
+
+
+@pytest.mark.parametrize("strict,stops_after", [(True, 4), (False, None)])
+def test_early_stopping_counts_a_tie_as_an_improvement_only_when_not_strict(strict, stops_after):
+    values = iter([0.5, 0.7, 0.7, 0.7, 0.7, 0.7])  # the monitor rises once, then stays level
+    X, y = np.eye(4), [0, 1, 0, 1]
+    stopper = EarlyStopping(2, monitor=lambda: next(values), mode="max", strict=strict)
+    history = dp.Trainer(dp.Network([4, 2]), X, y, batch_size=4, callbacks=[stopper]).fit(6)
+    assert history.epochs == (stops_after or 6)
+    assert stopper.best == 0.7 and stopper.best_epoch == 1 and history.best_epoch == 2
+    assert history.stopped == ("early stopping" if stops_after else None)
+
+
+# ---------------------------------------------------------------- checkpoints inside an epoch
+class StopAfter(dp.Callback):
+    def __init__(self, steps):
+        self.steps = steps
+
+    def on_batch_end(self, step, net):
+        if self.trainer.steps_done == self.steps:
+            self.trainer.history.stopped = "callback"
+
+
+def test_checkpoints_every_k_steps_resume_inside_an_epoch_bit_for_bit(digits, tmp_path):
+    whole = trainer_for(digits)
+    whole.fit(3)
+    cut = trainer_for(digits, callbacks=[StopAfter(24), Checkpoint(tmp_path, every_steps=5)])
+    cut.fit(3)
+    state = read_state(tmp_path)
+    assert cut.steps_done == 24 and state["steps_done"] == 20 and state["epoch"] == 1 and state["position"] == 7 * 16
+    resumed = trainer_for(digits, make_net(seed=50), callbacks=[Checkpoint(tmp_path, every_steps=5, resume=True)])
+    resumed.fit(3)
+    assert resumed.steps_done == whole.steps_done
+    assert_same(whole.net, whole.history, resumed.net, resumed.history)
+    assert dp.load(tmp_path / "model.npz").parameters()[0].tobytes() == whole.net.weights[0].tobytes()
