@@ -5,7 +5,7 @@ out below, δ, ∂C/∂W and ∂C/∂b by central differences of a cost written 
 
 Golden files: tests/golden/explain_default_{en,zh}.{txt,md} hold the text and Markdown of the
 default network (``deltaprop explain`` with no options). After an intended change, regenerate
-them with ``DELTAPROP_UPDATE_GOLDEN=1 .venv/bin/python -m pytest tests/test_explain.py`` and
+them with ``DELTAPROP_UPDATE_GOLDEN=1 .venv/bin/python -m pytest tests/explain`` and
 read the diff before committing.
 """
 
@@ -30,7 +30,7 @@ import deltaprop as dp
 from deltaprop.cli import main
 from deltaprop.explain import FULL, default_example, explain
 
-GOLDEN = Path(__file__).parent / "golden"
+GOLDEN = Path(__file__).parent.parent / "golden"
 UPDATE_GOLDEN = os.environ.get("DELTAPROP_UPDATE_GOLDEN") == "1"
 
 # ------------------------------------------------------------------ an independent reference
