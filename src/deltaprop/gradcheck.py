@@ -143,7 +143,7 @@ def check_gradients(
     directions = None if directions is None else int(directions)
     net64, X64, Y64, penalty = _batch(net, X, y, l2, n_total, l1)
     analytic = backprop(net64, X64, Y64, penalty).parameters()
-    wide, cost = _wide_cost(net64, X64, Y64, penalty)
+    wide, cost = _wide_cost(net, X64, Y64, penalty)
     base = float(cost())
     floor = 1e8 * float(np.finfo(np.longdouble).eps) * max(1.0, abs(base)) / eps
     if directions is None and sum(p.size for p in analytic) > FULL_CHECK_LIMIT:
@@ -214,7 +214,8 @@ def central_differences(
     """
     net.check_parameters()
     eps = _step(eps)
-    wide, cost = _wide_cost(*_batch(net, X, y, l2, n_total, l1))
+    _, X64, Y64, penalty = _batch(net, X, y, l2, n_total, l1)
+    wide, cost = _wide_cost(net, X64, Y64, penalty)
     parameters = wide.parameters()
     if len(entries) != len(parameters):
         raise ValueError(f"entries must hold one collection of indices per parameter array ({len(parameters)}); got {len(entries)}")
@@ -242,10 +243,10 @@ def _batch(net: Network, X: object, y: object, l2: object, n_total: object, l1: 
     return net64, X64, Y64, Penalty.checked(l2, l1, n_total, len(X64))
 
 
-def _wide_cost(net64: Network, X64: np.ndarray, Y64: np.ndarray, penalty: Penalty) -> tuple[Network, Callable[[], np.floating]]:
-    """An extended-precision copy of the network and its cost at its current parameters (a
-    function: the copy's arrays are moved in place between calls)."""
-    wide = net64.copy(np.longdouble)
+def _wide_cost(net: Network, X64: np.ndarray, Y64: np.ndarray, penalty: Penalty) -> tuple[Network, Callable[[], np.floating]]:
+    """An extended-precision copy of ``net`` and its cost on the batch at the copy's current
+    parameters (a function: the copy's arrays are moved in place between calls)."""
+    wide = net.copy(np.longdouble)
     Xw, Yw = X64.astype(np.longdouble), Y64.astype(np.longdouble)
 
     def cost() -> np.floating:

@@ -28,8 +28,8 @@ __all__ = ["Explanation", "explain"]
 class Explanation(Numbers):
     """One forward and one backward pass on one example, and how to show it.
 
-    Built by :func:`explain`: every attribute of :class:`~deltaprop.explain.numbers.Numbers`
-    (``x``, ``weighted_inputs``, ``deltas``, ``dW``, ``numerical_dW``, ``check``, …), and
+    Built by :func:`explain`. It has every attribute of :class:`~deltaprop.explain.numbers.Numbers`
+    (``x``, ``weighted_inputs``, ``deltas``, ``dW``, ``numerical_dW``, ``check``, …) and one more.
 
     Attributes
     ----------

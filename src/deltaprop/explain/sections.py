@@ -309,7 +309,6 @@ def _update_section(e: Numbers) -> list:
     return blocks + [Para(Words("cost_after", {"before": Num(e.cost, bare=True), "after": Num(e.cost_after, bare=True)}))]
 
 
-
 def _agree(analytic: float, numerical: float) -> bool:
     """Backprop and the central difference agree to one part in a million."""
     return math.isclose(analytic, numerical, rel_tol=1e-6, abs_tol=1e-9)
