@@ -74,3 +74,61 @@ def test_bad_arguments(kwargs, message):
     net, X, y = small_case()
     with pytest.raises(ValueError, match=message):
         dp.check_gradients(net, X, y, **kwargs)
+
+
+def independent_central_difference(net, X, y, l2, i, h=1e-6):
+    """∂C/∂p for every entry of the i-th parameter array, by (C(p + h) − C(p − h)) / 2h, written out
+    here in extended precision: the mean log-likelihood of a sigmoid-softmax network plus λ/(2n) Σw²."""
+    ws = [W.astype(np.longdouble) for W in net.weights]
+    bs = [b.astype(np.longdouble) for b in net.biases]
+    params = [p for pair in zip(ws, bs) for p in pair]
+    Xw, n = X.astype(np.longdouble), len(X)
+
+    def cost():
+        a = 1 / (1 + np.exp(-(Xw @ params[0].T + params[1])))
+        z = a @ params[2].T + params[3]
+        log_softmax = z - z.max(axis=1, keepdims=True)
+        log_softmax -= np.log(np.exp(log_softmax).sum(axis=1, keepdims=True))
+        return -log_softmax[np.arange(n), y].mean() + l2 / (2 * n) * sum(np.sum(W * W) for W in params[0::2])
+
+    P = params[i]
+    out = np.empty(P.shape)
+    for index in np.ndindex(P.shape):
+        original = P[index]
+        P[index] = original + h
+        c_plus = cost()
+        P[index] = original - h
+        c_minus = cost()
+        P[index] = original
+        out[index] = (c_plus - c_minus) / (2 * h)
+    return out
+
+
+def test_every_entry_hands_back_its_central_difference():
+    net, X, y = small_case()
+    report = dp.check_gradients(net, X, y, l2=0.5)
+    assert [n.shape for n in report.numerical] == [p.shape for p in report.parameters]
+    for i, (numerical, G) in enumerate(zip(report.numerical, net.gradients(X, y, l2=0.5).parameters())):
+        assert numerical.dtype == np.float64
+        np.testing.assert_allclose(numerical, independent_central_difference(net, X, y, 0.5, i), rtol=1e-8, atol=1e-11)
+        np.testing.assert_allclose(numerical, G, rtol=1e-4, atol=1e-6)  # and they are the gradient (float32 backprop)
+
+
+def test_random_directions_hand_back_no_per_entry_values():
+    net, X, y = small_case()
+    assert dp.check_gradients(net, X, y, directions=2).numerical == [None, None, None, None]
+
+
+def test_central_differences_of_chosen_entries_equal_the_full_check():
+    from deltaprop.gradcheck import central_differences
+
+    net, X, y = small_case()
+    full = dp.check_gradients(net, X, y, l2=0.5).numerical
+    chosen = [[(0, 1), (4, 3)], [], [(2, 0)], [(1,), (2,)]]
+    some = central_differences(net, X, y, chosen, l2=0.5)
+    for numerical, everything, indices in zip(some, full, chosen):
+        assert numerical.shape == everything.shape and np.isnan(numerical).sum() == numerical.size - len(indices)
+        for index in indices:
+            assert numerical[index] == everything[index]
+    with pytest.raises(ValueError, match="entries must hold one collection of indices per parameter array \\(4\\); got 1"):
+        central_differences(net, X, y, [[(0, 0)]])

@@ -17,10 +17,19 @@ to an absolute error below 1e-8·floor instead of a relative one it could not re
 
 For large networks, ``directions=k`` checks k random unit directions v per array instead of
 every entry: (C(p + εv) − C(p − εv)) / 2ε against ⟨∇C, v⟩, relative to ‖∇C‖.
+
+When every entry is checked, :attr:`GradientCheck.numerical` hands back the central difference
+of each entry; :func:`central_differences` computes them for chosen entries only (what
+:mod:`deltaprop.explain` shows of a network too large to check entry by entry).
+
+Symbols → names: ε → ``eps``; C → the network's ``regularised_cost``; the numerical ∂C/∂p →
+``numerical[i]`` for the i-th array of ``Network.parameters()`` (W^2, b^2, W^3, … in seed
+000's numbering, named ``W0``, ``b0``, ``W1``, … here).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -29,7 +38,7 @@ from .backprop import backprop
 from .network import Network
 from .penalty import Penalty
 
-__all__ = ["check_gradients", "GradientCheck", "ParameterCheck"]
+__all__ = ["check_gradients", "central_differences", "GradientCheck", "ParameterCheck"]
 
 #: Networks with more parameters than this are checked along random directions by default.
 FULL_CHECK_LIMIT = 5000
@@ -48,12 +57,29 @@ class ParameterCheck:
 
 @dataclass(frozen=True)
 class GradientCheck:
-    """The result of :func:`check_gradients`: one :class:`ParameterCheck` per array."""
+    """The result of :func:`check_gradients`.
+
+    Attributes
+    ----------
+    parameters : list of ParameterCheck
+        One comparison per array, in ``Network.parameters()`` order.
+    cost : float
+        The (regularised) cost at the unchanged parameters.
+    eps : float
+        The step ε of the central differences.
+    mode : str
+        ``"every entry"`` or ``"k random directions per array"``.
+    numerical : list of ndarray or None
+        Per array, in ``Network.parameters()`` order: the central difference
+        (C(p + ε) − C(p − ε)) / 2ε of every entry p, float64, shaped like the array; None for
+        an array checked along random directions.
+    """
 
     parameters: list[ParameterCheck]
     cost: float
     eps: float
     mode: str
+    numerical: list[np.ndarray | None]
 
     @property
     def max_rel_error(self) -> float:
@@ -108,44 +134,32 @@ def check_gradients(
     Returns
     -------
     GradientCheck
+        With the per-entry central differences in ``numerical`` when every entry was checked.
     """
     net.check_parameters()
-    if isinstance(eps, bool) or not isinstance(eps, (int, float, np.integer, np.floating)) or not 0 < eps < 1:
-        raise ValueError(f"eps must be a number in (0, 1); got {eps!r}")
+    eps = _step(eps)
     if directions is not None and (isinstance(directions, bool) or not isinstance(directions, (int, np.integer)) or directions < 1):
         raise ValueError(f"directions must be a positive integer; got {directions!r}")
-    eps, directions = float(eps), None if directions is None else int(directions)
-    net64, wide = net.copy(np.float64), net.copy(np.longdouble)
-    X64 = net64.inputs(X)
-    Y64 = net64.targets(y, len(X64))
-    penalty = Penalty.checked(l2, l1, n_total, len(X64))
+    directions = None if directions is None else int(directions)
+    net64, X64, Y64, penalty = _batch(net, X, y, l2, n_total, l1)
     analytic = backprop(net64, X64, Y64, penalty).parameters()
-    Xw, Yw = X64.astype(np.longdouble), Y64.astype(np.longdouble)
-
-    def cost() -> np.floating:
-        return wide.regularised_cost(Xw, Yw, penalty)
-
+    wide, cost = _wide_cost(net, X64, Y64, penalty)
     base = float(cost())
     floor = 1e8 * float(np.finfo(np.longdouble).eps) * max(1.0, abs(base)) / eps
     if directions is None and sum(p.size for p in analytic) > FULL_CHECK_LIMIT:
         directions = 8
     rng = np.random.default_rng(seed)
     names = [f"{kind}{i}" for i in range(len(net.weights)) for kind in ("W", "b")]
-    rows = []
+    rows, per_entry = [], []
     for name, P, G in zip(names, wide.parameters(), analytic):
         if directions is None:
             numerical = np.empty(P.shape)
             for index in np.ndindex(P.shape):
-                original = P[index]
-                P[index] = original + eps
-                c_plus = cost()
-                P[index] = original - eps
-                c_minus = cost()
-                P[index] = original
-                numerical[index] = (c_plus - c_minus) / (2 * eps)
+                numerical[index] = _central_difference(cost, P, index, eps)
             error = np.abs(G - numerical)
             scale = max(np.abs(G).max(), np.abs(numerical).max(), floor)
             rows.append(ParameterCheck(name, P.shape, P.size, float(error.max()), float(error.max() / scale)))
+            per_entry.append(numerical)
         else:
             original = P.copy()
             errors = []
@@ -160,5 +174,93 @@ def check_gradients(
             P[...] = original
             scale = max(float(np.linalg.norm(G)), floor)
             rows.append(ParameterCheck(name, P.shape, directions, max(errors), max(errors) / scale))
+            per_entry.append(None)
     mode = "every entry" if directions is None else f"{directions} random directions per array"
-    return GradientCheck(rows, base, eps, mode)
+    return GradientCheck(rows, base, eps, mode, per_entry)
+
+
+def central_differences(
+    net: Network,
+    X: object,
+    y: object,
+    entries: Sequence[Iterable[tuple[int, ...]]],
+    l2: float = 0.0,
+    n_total: int | None = None,
+    eps: float = 1e-6,
+    l1: float = 0.0,
+) -> list[np.ndarray]:
+    """Central differences of the (regularised) cost for chosen entries of each parameter array.
+
+    The same differences as :func:`check_gradients` takes when it checks every entry, for a
+    network too large to difference whole.
+
+    Parameters
+    ----------
+    net : Network
+        Left unchanged; the differences are taken on a copy.
+    X, y : array_like
+        A batch of inputs and its labels or targets.
+    entries : sequence of iterables of index tuples
+        One per array of ``net.parameters()``, in that order: the indices to difference
+        (``(j, k)`` of a W, ``(j,)`` of a b); an empty one for an array left out.
+    l2, n_total, eps, l1 : float, int, float, float
+        As in :func:`check_gradients`.
+
+    Returns
+    -------
+    list of ndarray
+        Per array, float64 and shaped like it: (C(p + ε) − C(p − ε)) / 2ε at the chosen
+        entries, NaN at the others.
+    """
+    net.check_parameters()
+    eps = _step(eps)
+    _, X64, Y64, penalty = _batch(net, X, y, l2, n_total, l1)
+    wide, cost = _wide_cost(net, X64, Y64, penalty)
+    parameters = wide.parameters()
+    if len(entries) != len(parameters):
+        raise ValueError(f"entries must hold one collection of indices per parameter array ({len(parameters)}); got {len(entries)}")
+    out = []
+    for P, chosen in zip(parameters, entries):
+        numerical = np.full(P.shape, np.nan)
+        for index in chosen:
+            numerical[index] = _central_difference(cost, P, tuple(index), eps)
+        out.append(numerical)
+    return out
+
+
+def _step(eps: object) -> float:
+    """ε, checked."""
+    if isinstance(eps, bool) or not isinstance(eps, (int, float, np.integer, np.floating)) or not 0 < eps < 1:
+        raise ValueError(f"eps must be a number in (0, 1); got {eps!r}")
+    return float(eps)
+
+
+def _batch(net: Network, X: object, y: object, l2: object, n_total: object, l1: object) -> tuple[Network, np.ndarray, np.ndarray, Penalty]:
+    """A float64 copy of ``net``, the batch as its float64 input and target rows, and the penalty."""
+    net64 = net.copy(np.float64)
+    X64 = net64.inputs(X)
+    Y64 = net64.targets(y, len(X64))
+    return net64, X64, Y64, Penalty.checked(l2, l1, n_total, len(X64))
+
+
+def _wide_cost(net: Network, X64: np.ndarray, Y64: np.ndarray, penalty: Penalty) -> tuple[Network, Callable[[], np.floating]]:
+    """An extended-precision copy of ``net`` and its cost on the batch at the copy's current
+    parameters (a function: the copy's arrays are moved in place between calls)."""
+    wide = net.copy(np.longdouble)
+    Xw, Yw = X64.astype(np.longdouble), Y64.astype(np.longdouble)
+
+    def cost() -> np.floating:
+        return wide.regularised_cost(Xw, Yw, penalty)
+
+    return wide, cost
+
+
+def _central_difference(cost: Callable[[], np.floating], P: np.ndarray, index: tuple[int, ...], eps: float) -> np.floating:
+    """(C(p + ε) − C(p − ε)) / 2ε for the entry ``index`` of ``P``, which is left as it was."""
+    original = P[index]
+    P[index] = original + eps
+    c_plus = cost()
+    P[index] = original - eps
+    c_minus = cost()
+    P[index] = original
+    return (c_plus - c_minus) / (2 * eps)

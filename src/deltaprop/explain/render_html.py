@@ -1,4 +1,4 @@
-"""The HTML form of an :class:`deltaprop.explain.Explanation`: MathML equations, an SVG graph.
+"""The HTML form of an explanation: MathML equations, an SVG computation graph.
 
 One self-contained page: the style sheet is inline, the equations are MathML (which browsers
 display natively), the computation graph is inline SVG, and there is no script and no
@@ -6,26 +6,25 @@ reference to anything outside the file, so it opens the same offline, in a noteb
 mail. The graph follows seed 002's figure 3.2: inputs → z → a → … → C from left to right, the
 forward pass in blue; the backward flow (∂C/∂a, δ) in red, with the parameters W^l, b^l (Θ in
 Ng's notation) branching off at each z; every node labelled with its value.
+
+Symbols → names: l → ``column.layer``; the worked neuron of a column → ``column.chosen``
+(see :class:`deltaprop.explain.blocks.GraphColumn`).
 """
 
 from __future__ import annotations
 
-import re
 from html import escape
 
-import numpy as np
+from .blocks import Equation, Graph, Heading, Label, Para, Table, Words
+from .formula import Math, Sym, d_cost, fmt
+from .prose import say
 
-from .explain import (
-    Call, Equation, Explanation, Frac, Graph, Heading, Math, Num, Op, Para, Paren, Row, Sym, Table, Words,
-    _d, _fmt, _s, say,
-)
+__all__ = ["render_html", "svg_graph", "FORWARD", "BACKWARD"]
 
-__all__ = ["render_html", "mathml", "svg_graph"]
-
+#: The colour of the forward pass in the graph.
 FORWARD = "#1f77b4"
+#: The colour of the backward flow.
 BACKWARD = "#d62728"
-#: Largest number of neurons drawn in one column of the graph (the rest are counted).
-GRAPH_ROWS = 6
 
 _STYLE = """
 .deltaprop-explain{font-family:system-ui,-apple-system,"Segoe UI",Roboto,"Noto Sans","Noto Sans CJK SC",sans-serif;
@@ -42,102 +41,35 @@ line-height:1.5;color:#1b1b1b;background:#fff;max-width:1100px;margin:0 auto;pad
 """
 
 
-# ------------------------------------------------------------------------------------- MathML
-
-_WORDS = ("ln", "in", "out")
-
-
-def _tokens(text: str) -> str:
-    """A symbol's text as MathML tokens: digits <mn>, letters <mi>, anything else <mo>."""
-    if text in _WORDS:
-        return f"<mi>{text}</mi>"
-    if text == "T":  # the transpose: upright
-        return '<mi mathvariant="normal">T</mi>'
-    if text.endswith("′"):  # σ′: a prime is a superscript
-        return f"<msup>{_tokens(text[:-1])}<mo>′</mo></msup>"
-    parts = []
-    for token in re.findall(r"\d+|[^\W\d_]′?|\S", text):
-        tag = "mn" if token.isdigit() else "mi" if token[0].isalpha() else "mo"
-        parts.append(f"<{tag}>{escape(token)}</{tag}>")
-    return parts[0] if len(parts) == 1 else "<mrow>" + "".join(parts) + "</mrow>"
-
-
-def _number(value: float, bare: bool) -> str:
-    mantissa, _, exponent = _fmt(value).partition("e")
-    negative = mantissa.startswith("-")
-    out = f"<mn>{mantissa.replace('-', '−')}</mn>"
-    if exponent:
-        power = int(exponent)
-        sign = "<mo>−</mo>" if power < 0 else ""
-        out += f"<mo>×</mo><msup><mn>10</mn><mrow>{sign}<mn>{abs(power)}</mn></mrow></msup>"
-    if negative and not bare:
-        return f"<mrow><mo>(</mo>{out}<mo>)</mo></mrow>"
-    return f"<mrow>{out}</mrow>"
-
-
-def mathml(node: Math) -> str:
-    """The MathML markup (without the ``<math>`` element) of a formula."""
-    if isinstance(node, Sym):
-        base = _tokens(node.base) if isinstance(node.base, str) else mathml(node.base)
-        sub = _tokens(node.sub) if node.sub else ""
-        sup = _tokens(node.sup) if node.sup else ""
-        if sub and sup:
-            return f"<msubsup>{base}{sub}{sup}</msubsup>"
-        return f"<msub>{base}{sub}</msub>" if sub else f"<msup>{base}{sup}</msup>" if sup else base
-    if isinstance(node, Num):
-        return _number(node.value, node.bare)
-    if isinstance(node, Op):
-        if node.op == "½":
-            return "<mfrac><mn>1</mn><mn>2</mn></mfrac>"
-        return f"<mo>{escape(node.op)}</mo>"
-    if isinstance(node, Row):
-        return "<mrow>" + "".join(mathml(item) for item in node.items) + "</mrow>"
-    if isinstance(node, Frac):
-        return f"<mfrac>{mathml(node.num)}{mathml(node.den)}</mfrac>"
-    if isinstance(node, Paren):
-        return f"<mrow><mo>{escape(node.left)}</mo>{mathml(node.body)}<mo>{escape(node.right)}</mo></mrow>"
-    if isinstance(node, Call):
-        space = '<mspace width="0.17em"/>' if node.fn == Sym("ln") else ""
-        return f"<mrow>{space}{mathml(node.fn)}<mo>(</mo>{mathml(node.arg)}<mo>)</mo></mrow>"
-    raise TypeError(f"no MathML for {type(node).__name__}")
-
-
-def _math(node: Math) -> str:
-    return f"<math>{mathml(node)}</math>"
-
-
-# ------------------------------------------------------------------------------------- page
-
-
 def _value(value: object, lang: str) -> str:
     """A prose placeholder or table cell as HTML."""
     if isinstance(value, bool):
         return '<span class="ok">✓</span>' if value else '<span class="bad">✗</span>'
     if isinstance(value, Math):
-        return _math(value)
+        return f"<math>{value.mathml()}</math>"
     if isinstance(value, Words):
         return say(value, lang, lambda v: _value(v, lang), escape)
     if isinstance(value, float):
-        return _fmt(value)
+        return fmt(value)
     return escape(str(value))
 
 
-def render_html(e: Explanation, lang: str, page: bool = True) -> str:
-    """The explanation as an HTML page (``page``) or as a fragment to embed, e.g. in Jupyter."""
+def render_html(blocks: list, lang: str, page: bool = True) -> str:
+    """The blocks as an HTML page (``page``) or as a fragment to embed, e.g. in Jupyter."""
     body = []
-    for block in e.document():
+    for block in blocks:
         if isinstance(block, Heading):
             body.append(f"<h{block.level}>{_value(block.words, lang)}</h{block.level}>")
         elif isinstance(block, Para):
             body.append(f"<p>{_value(block.words, lang)}</p>")
         elif isinstance(block, Equation):
-            body.append(f'<div class="eq"><math displaystyle="true">{mathml(block.math)}</math></div>')  # left-aligned display
+            body.append(f'<div class="eq"><math displaystyle="true">{block.math.mathml()}</math></div>')  # left-aligned display
         elif isinstance(block, Table):
             head = "".join(f"<th>{_value(c, lang)}</th>" for c in block.header)
             rows = "".join("<tr>" + "".join(f"<td>{_value(c, lang)}</td>" for c in cells) + "</tr>" for cells in block.rows)
             body.append(f"<table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>")
         elif isinstance(block, Graph):
-            body.append(f"<figure>{svg_graph(e, lang)}<figcaption>{_value(Words('graph'), lang)}</figcaption></figure>")
+            body.append(f"<figure>{svg_graph(block, lang)}<figcaption>{_value(Words('graph'), lang)}</figcaption></figure>")
     content = f'<div class="deltaprop-explain" lang="{lang}"><style>{_STYLE}</style>\n' + "\n".join(body) + "\n</div>"
     if not page:
         return content
@@ -154,43 +86,21 @@ def render_html(e: Explanation, lang: str, page: bool = True) -> str:
 _NODE_W, _NODE_H, _COLUMN, _ROW, _TOP = 132, 44, 172, 60, 118
 
 
-def _graph_rows(values: np.ndarray, keep: int) -> list[int]:
-    """The neurons of a column that are drawn: all of a small layer, else the largest |values| and ``keep``."""
-    if values.size <= GRAPH_ROWS:
-        return list(range(values.size))
-    largest = [int(i) for i in np.argsort(-np.abs(values), kind="stable")[:GRAPH_ROWS]]
-    return sorted(largest if keep in largest else largest[:-1] + [keep])
+def _label(label: Label | None) -> str:
+    return "" if label is None else f"{label.symbol.text()} = {fmt(label.value, 4)}"
 
 
-def svg_graph(e: Explanation, lang: str) -> str:
-    """The computation graph of the explanation as inline SVG (seed 002's figure 3.2, with numbers)."""
-    net = e.network
-    depth = len(net.weights)
-    # Columns, left to right: (kind, layer index i, neurons drawn); kind "x", "z", "a" or "C".
-    columns = [("x", -1, _graph_rows(e.x, e.path[0]))]
-    for i in range(depth):
-        rows = _graph_rows(e.deltas[i], e.path[i + 1])
-        columns += [("z", i, rows), ("a", i, rows)]
-    columns.append(("C", depth, [0]))
-    tallest = max(len(rows) for _, _, rows in columns)
+def svg_graph(graph: Graph, lang: str) -> str:
+    """The computation graph as inline SVG (seed 002's figure 3.2, with numbers)."""
+    columns = graph.columns
+    tallest = max(len(column.nodes) for column in columns)
     middle = _TOP + tallest * _ROW / 2
     width = 24 + (len(columns) - 1) * _COLUMN + _NODE_W
     height = int(middle + tallest * _ROW / 2 + 70)
 
     def centre(c: int, r: int) -> tuple[float, float]:
-        n = len(columns[c][2])
+        n = len(columns[c].nodes)
         return 16 + c * _COLUMN + _NODE_W / 2, middle + (r - (n - 1) / 2) * _ROW
-
-    def label(c: int, j: int) -> tuple[str, str]:
-        kind, i, _ = columns[c]
-        l = i + 2
-        if kind == "x":
-            return f"{_s('x', None, j).text()} = {_fmt(e.x[j], 4)}", ""
-        if kind == "z":
-            return f"{_s('z', l, j).text()} = {_fmt(e.weighted_inputs[i][j], 4)}", f"{_s('δ', l, j).text()} = {_fmt(e.deltas[i][j], 4)}"
-        if kind == "a":
-            return f"{_s('a', l, j).text()} = {_fmt(e.activations[i + 1][j], 4)}", f"{_d(_s('a', l, j)).text()} = {_fmt(e.grad_activations[i][j], 4)}"
-        return f"C = {_fmt(e.cost, 4)}", ""
 
     out = [
         f'<svg viewBox="0 0 {width} {height}" width="{width}" height="{height}" role="img" '
@@ -214,61 +124,58 @@ def svg_graph(e: Explanation, lang: str) -> str:
     half_w, half_h = _NODE_W / 2, _NODE_H / 2
     # Edges first, so that the nodes are drawn over them.
     for c in range(1, len(columns)):
-        kind, i, rows = columns[c]
-        before = columns[c - 1][2]
-        for r, j in enumerate(rows):
+        column, before = columns[c], columns[c - 1]
+        for r in range(len(column.nodes)):
             x2, y2 = centre(c, r)
-            if kind == "z":  # a^{l−1}_k → z^l_j: every weight; backward (BP2) along the weights leaving the worked neuron
-                for q, k in enumerate(before):
+            if column.kind == "z":  # a^{l−1}_k → z^l_j: every weight; backward (BP2) along the weights leaving the worked neuron
+                for q in range(len(before.nodes)):
                     x1, y1 = centre(c - 1, q)
-                    spread = (q - (len(before) - 1) / 2) * min(8.0, 24 / len(before))
-                    line(x1 + half_w, y1 - 4, x2 - half_w, y2 + spread - 4, faint=j != e.path[i + 1])
-                    if i > 0 and k == e.path[i]:
-                        spread = (r - (len(rows) - 1) / 2) * min(8.0, 24 / len(rows))
+                    spread = (q - (len(before.nodes) - 1) / 2) * min(8.0, 24 / len(before.nodes))
+                    line(x1 + half_w, y1 - 4, x2 - half_w, y2 + spread - 4, faint=r != column.chosen)
+                    if before.kind == "a" and q == before.chosen:
+                        spread = (r - (len(column.nodes) - 1) / 2) * min(8.0, 24 / len(column.nodes))
                         line(x2 - half_w, y2 + 10, x1 + half_w, y1 + 10 + spread, backward=True, bend=12)
-            elif kind == "a":
+            elif column.kind == "a":
                 line(x2 - _COLUMN + half_w, y2 - 6, x2 - half_w, y2 - 6)
                 line(x2 - half_w, y2 + 6, x2 - _COLUMN + half_w, y2 + 6, backward=True)
             else:  # a^L_j → C
-                for q in range(len(before)):
+                for q in range(len(before.nodes)):
                     x1, y1 = centre(c - 1, q)
-                    spread = (q - (len(before) - 1) / 2) * min(8.0, 24 / len(before))
+                    spread = (q - (len(before.nodes) - 1) / 2) * min(8.0, 24 / len(before.nodes))
                     line(x1 + half_w, y1 - 6, x2 - half_w, y2 + spread - 6)
                     line(x2 - half_w, y2 + spread + 6, x1 + half_w, y1 + 6, backward=True)
     # Θ branching off: W^l, b^l above each z column, feeding it; ∂C/∂W back into it.
-    for c, (kind, i, rows) in enumerate(columns):
-        if kind != "z":
+    for c, column in enumerate(columns):
+        if column.kind != "z":
             continue
-        l = i + 2
+        l = column.layer
         x, _ = centre(c, 0)
-        top_r = rows.index(e.path[i + 1])
+        top_r = column.chosen
         _, y_node = centre(c, top_r)
         box_y = 14
         out.append(f'<rect x="{x - half_w:.1f}" y="{box_y}" width="{_NODE_W}" height="{_NODE_H + 8}" rx="6" fill="#fff8e6" stroke="#b08800"/>')
         params = f"{Sym('W', sup=str(l)).text()}, {Sym('b', sup=str(l)).text()}  ({Sym('Θ', sup=f'({l - 1})').text()})"
         out.append(f'<text x="{x:.1f}" y="{box_y + 17}" text-anchor="middle" fill="{FORWARD}">{escape(params)}</text>')
-        norm = f"‖{_d(Sym('W', sup=str(l))).text()}‖ = {_fmt(float(np.linalg.norm(e.dW[i])), 4)}"
+        norm = f"‖{d_cost(Sym('W', sup=str(l))).text()}‖ = {fmt(column.grad_norm, 4)}"
         out.append(f'<text x="{x:.1f}" y="{box_y + 36}" text-anchor="middle" fill="{BACKWARD}">{escape(norm)}</text>')
         first_y = centre(c, 0)[1] - half_h
         line(x - 10, box_y + _NODE_H + 8, x - 10, first_y)
         line(x + 10, y_node - half_h if top_r == 0 else first_y, x + 10, box_y + _NODE_H + 8, backward=True)
     # Nodes.
-    for c, (kind, i, rows) in enumerate(columns):
-        for r, j in enumerate(rows):
+    for c, column in enumerate(columns):
+        for r, (forward, backward) in enumerate(column.nodes):
             x, y = centre(c, r)
-            on_path = (kind == "x" and j == e.path[0]) or (kind in "za" and j == e.path[i + 1]) or kind == "C"
-            stroke = ' stroke="#333" stroke-width="2"' if on_path else ' stroke="#8c959f"'
+            stroke = ' stroke="#333" stroke-width="2"' if r == column.chosen else ' stroke="#8c959f"'
             out.append(f'<rect x="{x - half_w:.1f}" y="{y - half_h:.1f}" width="{_NODE_W}" height="{_NODE_H}" rx="8" fill="#ffffff"{stroke}/>')
-            forward_text, backward_text = label(c, j)
+            forward_text, backward_text = _label(forward), _label(backward)
             if backward_text:
                 out.append(f'<text x="{x:.1f}" y="{y - 4:.1f}" text-anchor="middle" fill="{FORWARD}">{escape(forward_text)}</text>')
                 out.append(f'<text x="{x:.1f}" y="{y + 13:.1f}" text-anchor="middle" fill="{BACKWARD}">{escape(backward_text)}</text>')
             else:
                 out.append(f'<text x="{x:.1f}" y="{y + 4:.1f}" text-anchor="middle" fill="{FORWARD}">{escape(forward_text)}</text>')
-        n = {"x": e.x.size, "C": 1}.get(kind) or e.deltas[i].size
-        if n > len(rows):
-            x, y = centre(c, len(rows) - 1)
-            more = say(Words("more", {"n": n - len(rows)}), lang, str)
+        if column.size > len(column.nodes):
+            x, y = centre(c, len(column.nodes) - 1)
+            more = say(Words("more", {"n": column.size - len(column.nodes)}), lang, str)
             out.append(f'<text x="{x:.1f}" y="{y + half_h + 16:.1f}" text-anchor="middle" fill="#57606a">⋮ {escape(more)}</text>')
     # Legend.
     y = height - 22

@@ -1,0 +1,162 @@
+"""The prose of an explanation, in English and Chinese: the symbols and numbers are the same in each.
+
+:data:`PROSE` maps each language to its sentences, keyed as the :class:`~deltaprop.explain.blocks.Words`
+of the document name them; ``{name}`` marks a placeholder that a renderer fills with a formula,
+a number or more words (:func:`say`).
+
+Symbols → names: the language → ``lang`` (one of :data:`LANGUAGES`).
+"""
+
+from __future__ import annotations
+
+import string
+from collections.abc import Callable
+
+from .blocks import Words
+
+__all__ = ["PROSE", "LANGUAGES", "say", "language"]
+
+#: The languages of the prose: the symbols and numbers are the same in each.
+LANGUAGES = ("en", "zh")
+
+#: The sentences of each language, by key.
+PROSE: dict[str, dict[str, str]] = {
+    "en": {
+        "title": "Backpropagation, step by step",
+        "intro": "One forward and one backward pass through a {sizes} network on one example: {hidden} hidden units, "
+        "a {output} output and the {cost} cost. Layers are numbered as in Nielsen's book: layer 1 is the input, "
+        "layer {L} the output; {W} joins layer l−1 to layer l, and its entry {w} joins neuron k of layer l−1 to "
+        "neuron j of layer l. In Ng's notation {W} is {theta} and C is J(Θ). Every number comes from deltaprop's own "
+        "forward and backprop, in float64.",
+        "no_hidden": "no",
+        "graph": "The computation graph, as in Ng's figure: the forward pass in blue, from the inputs through each z "
+        "and a to the cost C; the backward flow in red, from C back through ∂C/∂a and δ to the parameters, "
+        "which branch off at each z.",
+        "sec_network": "1. The network",
+        "params": "Layer {l} ({act}): weights {W} ({shape}) and biases {b}.",
+        "summary": "{name}: shape {shape}, norm {norm}; its largest entries by magnitude:",
+        "shown_weights": "Showing {shown} of the {n} weights: those into the chosen neuron {j} and the largest in magnitude; "
+        "the norm of {name} is {norm}.",
+        "mode_every": "every entry",
+        "mode_directions": "{k} random directions per array",
+        "example": "The example: the input {x} and the target {y}.",
+        "shown": "Showing {shown} of {n} neurons: those with the largest {what} and the chosen one (the JSON format has all).",
+        "terms": "A sum of {n} terms: shown are the {shown} largest; the other {rest_n} add up to {rest}.",
+        "sec_forward": "2. The forward pass",
+        "forward": "Each layer weighs the activations of the layer before, adds its biases and applies its activation function:",
+        "layer": "Layer {l} ({act}):",
+        "sec_cost": "3. The cost",
+        "cost": "The {cost} cost of this example, from deltaprop's own cost function:",
+        "sec_bp1": "4. BP1: the error of the output layer",
+        "bp1": "The error {delta} = ∂C/∂z of a neuron says how fast the cost changes with its weighted input. "
+        "For the output layer it is how fast the cost changes with the output, {grad}, times how fast the output "
+        "changes with its weighted input, {sp}:",
+        "bp1_softmax": "Softmax couples its outputs (each {a} depends on every z), so {sp} is a Jacobian and BP1 becomes "
+        "a Jacobian-vector product:",
+        "shortcut": "The {cost} cost and the {act} output are a matched pair, so BP1 simplifies to Ng's short cut {eq}. "
+        "deltaprop's backprop uses that form; it equals the general BP1 above:",
+        "no_shortcut": "The {cost} cost with a {act} output is not a matched pair, so the short cut {eq} does not hold "
+        "here; backprop uses the general BP1 above.",
+        "sec_bp2": "5. BP2: the error of each hidden layer",
+        "bp2": "BP2 moves the error back one layer: the transposed weights carry {delta} back through the weights, "
+        "and the Hadamard product with {sp} carries it back through the activation function:",
+        "bp2_none": "The network has no hidden layer, so BP2 is not needed.",
+        "bp2_worked": "One element worked out, as in Nielsen's chapter 2: the weights leaving neuron {j} of layer {l}, "
+        "each times the error of the neuron it feeds, summed, then times {sp}:",
+        "sec_grad": "6. BP3 and BP4: the gradients",
+        "bp34": "With every δ known the gradients follow at once. BP3: the gradient of a bias is the error of its "
+        "neuron. BP4: the gradient of a weight is the activation coming in times the error going out, {rule}. "
+        "As matrices:",
+        "numerical": "Beside each gradient is its numerical check: the central difference (C(p + ε) − C(p − ε)) / 2ε "
+        "of the cost with the one parameter p moved by ε = {eps}, in extended precision; ✓ marks agreement to "
+        "one part in a million.",
+        "check": "Every gradient array against central differences of the cost, by deltaprop.check_gradients ({mode}):",
+        "sec_update": "7. One step of gradient descent",
+        "update": "With the learning rate {eta} = {lr}, gradient descent moves every parameter against its gradient:",
+        "cost_after": "The cost of this example goes from {before} to {after}.",
+        "legend_forward": "forward: z = Wa + b, a = σ(z), C",
+        "legend_backward": "backward: ∂C/∂a, δ = ∂C/∂z, ∂C/∂W",
+        "more": "+{n} more",
+        "numeric": "numerical",
+        "agree": "agree",
+        "array": "array",
+        "shape": "shape",
+        "entry": "entry",
+        "value": "value",
+        "max_rel_error": "largest relative error",
+        "general_bp1": "general BP1",
+    },
+    "zh": {
+        "title": "反向传播,一步一步",
+        "intro": "对一个样本,在 {sizes} 网络上做一次前向传播和一次反向传播:隐藏层为 {hidden},输出层为 {output},"
+        "代价函数为 {cost}。层的编号与 Nielsen 的书相同:第 1 层是输入层,第 {L} 层是输出层;{W} 连接第 l−1 层与第 l 层,"
+        "其元素 {w} 连接第 l−1 层的第 k 个神经元与第 l 层的第 j 个神经元。在 Ng 的记号中,{W} 就是 {theta},C 就是 J(Θ)。"
+        "下面的每一个数都来自 deltaprop 自己的 forward 和 backprop,以 float64 计算。",
+        "no_hidden": "无",
+        "graph": "计算图,如同 Ng 的图示:蓝色是前向传播,从输入经过每个 z 和 a 到代价 C;红色是反向传播,"
+        "从 C 经过 ∂C/∂a 和 δ 回到参数,参数在每个 z 处分叉。",
+        "sec_network": "1. 网络",
+        "params": "第 {l} 层({act}):权重 {W}({shape})与偏置 {b}。",
+        "summary": "{name}:形状 {shape},范数 {norm};绝对值最大的元素:",
+        "shown_weights": "显示 {n} 个权重中的 {shown} 个:进入所选神经元 {j} 的权重和绝对值最大的权重;{name} 的范数为 {norm}。",
+        "mode_every": "逐个元素",
+        "mode_directions": "每个数组 {k} 个随机方向",
+        "example": "样本:输入 {x},目标 {y}。",
+        "shown": "显示 {n} 个神经元中的 {shown} 个:{what} 最大的几个和所选的那个(JSON 格式包含全部)。",
+        "terms": "共 {n} 项之和:显示最大的 {shown} 项,其余 {rest_n} 项之和为 {rest}。",
+        "sec_forward": "2. 前向传播",
+        "forward": "每一层对前一层的激活值加权,加上偏置,再经过激活函数:",
+        "layer": "第 {l} 层({act}):",
+        "sec_cost": "3. 代价",
+        "cost": "这个样本的 {cost} 代价,由 deltaprop 自己的代价函数算出:",
+        "sec_bp1": "4. BP1:输出层的误差",
+        "bp1": "神经元的误差 {delta} = ∂C/∂z 表示代价随其带权输入变化的速度。对输出层,它等于代价随输出变化的速度 {grad},"
+        "乘以输出随带权输入变化的速度 {sp}:",
+        "bp1_softmax": "softmax 的各输出相互耦合(每个 {a} 都依赖于所有的 z),所以 {sp} 是一个雅可比矩阵,"
+        "BP1 成为雅可比矩阵与向量之积:",
+        "shortcut": "{cost} 代价与 {act} 输出是相配的一对,所以 BP1 化简为 Ng 的捷径 {eq}。deltaprop 的 backprop 用的就是这个形式;"
+        "它与上面一般形式的 BP1 相等:",
+        "no_shortcut": "{cost} 代价与 {act} 输出不是相配的一对,捷径 {eq} 在这里不成立;backprop 用上面一般形式的 BP1。",
+        "sec_bp2": "5. BP2:每个隐藏层的误差",
+        "bp2": "BP2 把误差向后移动一层:乘以转置的权重矩阵,把 {delta} 沿权重反向传回;再与 {sp} 做 Hadamard 乘积,"
+        "让误差反向通过激活函数:",
+        "bp2_none": "网络没有隐藏层,不需要 BP2。",
+        "bp2_worked": "按 Nielsen 第二章的方式算出其中一个元素:从第 {l} 层第 {j} 个神经元出发的各个权重,"
+        "分别乘以它所连接的神经元的误差,求和,再乘以 {sp}:",
+        "sec_grad": "6. BP3 与 BP4:梯度",
+        "bp34": "知道了每个 δ,梯度随即可得。BP3:偏置的梯度就是其神经元的误差。BP4:权重的梯度等于输入它的激活值乘以它输出到的神经元的误差,"
+        "{rule}。写成矩阵:",
+        "numerical": "每个梯度旁边是它的数值检验:只把一个参数 p 移动 ε = {eps} 时代价的中心差分 (C(p + ε) − C(p − ε)) / 2ε,"
+        "以扩展精度计算;✓ 表示两者相差不到百万分之一。",
+        "check": "每个梯度数组与代价的中心差分的比较,由 deltaprop.check_gradients 完成({mode}):",
+        "sec_update": "7. 梯度下降的一步",
+        "update": "学习率 {eta} = {lr} 时,梯度下降让每个参数沿其梯度的反方向移动:",
+        "cost_after": "这个样本的代价从 {before} 变为 {after}。",
+        "legend_forward": "前向:z = Wa + b,a = σ(z),C",
+        "legend_backward": "反向:∂C/∂a,δ = ∂C/∂z,∂C/∂W",
+        "more": "另有 {n} 个",
+        "numeric": "数值",
+        "agree": "一致",
+        "array": "数组",
+        "shape": "形状",
+        "entry": "元素",
+        "value": "值",
+        "max_rel_error": "最大相对误差",
+        "general_bp1": "一般形式的 BP1",
+    },
+}
+
+
+def say(w: Words, lang: str, render_arg: Callable[[object], str], escape: Callable[[str], str] = lambda s: s) -> str:
+    """Fill the prose of ``w`` in ``lang``: literal text through ``escape``, values through ``render_arg``."""
+    return "".join(
+        escape(literal) + ("" if name is None else render_arg(w.args[name]))
+        for literal, name, _, _ in string.Formatter().parse(PROSE[lang][w.key])
+    )
+
+
+def language(lang: object) -> str:
+    """Return ``lang`` if it is one of :data:`LANGUAGES`, else raise ``ValueError``."""
+    if lang not in LANGUAGES:
+        raise ValueError(f"lang must be one of {', '.join(LANGUAGES)}; got {lang!r}")
+    return lang
