@@ -6,7 +6,6 @@ Every user mistake ends as one line on stderr (``deltaprop: error: ...``) and ex
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import time
 import warnings
@@ -204,9 +203,11 @@ def main(argv: list[str] | None = None) -> int:
 def _train(args: argparse.Namespace) -> int:
     import deltaprop as dp
 
+    from .metrics import write_metrics
     from .optimizers import OPTIMIZERS, get_optimizer
-    from .training.recipes import recipe_for
     from .schedules import get_schedule
+    from .training.checkpoint import CHECKPOINT_FILE, METRICS_FILE
+    from .training.recipes import recipe_for
     from .validation import positive_int
 
     recipe = recipe_for(args.dataset)
@@ -222,9 +223,9 @@ def _train(args: argparse.Namespace) -> int:
         raise ValueError(f"--plot {args.plot}: must end in .png, .svg or .pdf (the suffix picks the format)")
     if args.resume and args.checkpoint is None:
         raise ValueError("--resume needs --checkpoint DIR, the folder of the run to continue")
-    if args.checkpoint is not None and not args.resume and (args.checkpoint / "checkpoint.npz").exists():
+    if args.checkpoint is not None and not args.resume and (args.checkpoint / CHECKPOINT_FILE).exists():
         raise ValueError(f"--checkpoint {args.checkpoint} already holds a run: add --resume to continue it, or choose another folder")
-    if args.resume and not (args.checkpoint / "checkpoint.npz").exists():
+    if args.resume and not (args.checkpoint / CHECKPOINT_FILE).exists():
         print(f"{args.checkpoint} holds no checkpoint yet: starting the run from epoch 1", file=sys.stderr)
     (X_train, y_train), (X_test, y_test) = dp.datasets.load(args.dataset, target=args.target)
     regression = y_train.ndim == 2  # float targets; labels otherwise
@@ -277,10 +278,9 @@ def _train(args: argparse.Namespace) -> int:
         "seed": args.seed,
         "history": history.to_dict(),
     }
-    # a checkpoint folder is a run folder: its metrics.json beside model.npz feeds 'deltaprop report'
-    for path in [p for p in (args.metrics, args.checkpoint and args.checkpoint / "metrics.json") if p]:
-        with atomic_write(path, "w") as f:
-            f.write(json.dumps(metrics, indent=2) + "\n")
+    # a checkpoint folder is a run folder: its metrics beside the model feed 'deltaprop report'
+    for path in [p for p in (args.metrics, args.checkpoint and args.checkpoint / METRICS_FILE) if p]:
+        write_metrics(path, metrics)
     if args.plot:
         from .plots import learning_curves
 
@@ -434,16 +434,9 @@ def _plot(args: argparse.Namespace) -> int:
 
 def _plot_metrics(args: argparse.Namespace) -> None:
     from . import plots
+    from .metrics import read_history
 
-    if not args.source.is_file():
-        raise FileNotFoundError(f"{args.source}: no such metrics file")
-    try:
-        metrics = json.loads(args.source.read_text(encoding="utf-8"))
-    except (ValueError, RecursionError) as e:  # JSONDecodeError and UnicodeDecodeError are ValueErrors
-        raise ValueError(f"{args.source}: not a JSON file ({e})") from None
-    if not isinstance(metrics, dict) or not isinstance(metrics.get("history"), dict):
-        raise ValueError(f"{args.source}: has no 'history' object; expected the JSON that 'deltaprop train --metrics' writes")
-    history = metrics["history"]
+    history = read_history(args.source)
     if args.gradients is not None:  # check both histories before writing either picture
         plots.gradient_norms(history)
     plots.learning_curves(history, args.out)

@@ -20,13 +20,18 @@ from typing import Any
 
 import numpy as np
 
-from ..atomic import atomic_write
 from ..archive import InvalidArchive, open_archive, read_member
+from ..atomic import atomic_write
 
-__all__ = ["CHECKPOINT_FILE", "write_checkpoint", "read_checkpoint"]
+__all__ = ["CHECKPOINT_FILE", "MODEL_FILE", "METRICS_FILE", "write_checkpoint", "read_checkpoint"]
 
+# A checkpoint folder is a run folder: 'deltaprop report' reads the model and the metrics beside it.
 #: The name of the checkpoint file inside a checkpoint folder.
 CHECKPOINT_FILE = "checkpoint.npz"
+#: The model of the run, saved beside its checkpoint.
+MODEL_FILE = "model.npz"
+#: The metrics of the run (see :mod:`deltaprop.metrics`), written once training has ended.
+METRICS_FILE = "metrics.json"
 FORMAT = "deltaprop-checkpoint"
 VERSION = 1
 _MAX_ARRAYS = 10_000
