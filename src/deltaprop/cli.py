@@ -9,12 +9,16 @@ import argparse
 import sys
 import time
 import warnings
+from collections.abc import Iterable
 from pathlib import Path
 from typing import NoReturn
 
 from .atomic import atomic_write
 
 __all__ = ["main"]
+
+#: What ``deltaprop explain --format`` takes: each name is rendered by ``Explanation.to_<name>``.
+EXPLAIN_FORMATS = ("text", "markdown", "html", "json")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -54,8 +58,20 @@ def _positive_float(text: str) -> float:
     return value
 
 
+def _either(names: Iterable[str]) -> str:
+    """Spell a list of names out for a help text: "a, b or c"."""
+    *rest, last = names
+    return f"{', '.join(rest)} or {last}" if rest else last
+
+
 def _build_parser() -> _Parser:
-    from . import __version__
+    from . import __version__, plots
+    from .costs import COSTS
+    from .explain import LANGUAGES
+    from .export import DEFAULT_OPSET
+    from .network import INITIALIZERS
+    from .optimizers import OPTIMIZERS
+    from .schedules import SCHEDULES
 
     parser = _Parser(prog="deltaprop", description="Train, check and inspect neural networks trained by backpropagation.")
     parser.add_argument("--version", action="version", version=f"deltaprop {__version__}")
@@ -65,7 +81,7 @@ def _build_parser() -> _Parser:
         by_task = "softmax and log_likelihood for class labels, identity and quadratic for float targets"
         p.add_argument("--activation", default=activation, help=f"hidden-layer activation (default {activation or 'from the recipe'})")
         p.add_argument("--output", default=output, help=f"output activation (default {output or by_task})")
-        p.add_argument("--cost", default=cost, help=f"quadratic, cross_entropy or log_likelihood (default {cost or by_task})")
+        p.add_argument("--cost", default=cost, help=f"{_either(COSTS)} (default {cost or by_task})")
         p.add_argument("--seed", type=int, default=0, help="seed of the initial weights and the shuffles (default 0)")
 
     train = commands.add_parser(
@@ -80,15 +96,15 @@ def _build_parser() -> _Parser:
     widths.add_argument("--sizes", type=_sizes, help="all layer widths, e.g. 64,100,10 (input and output must fit the data)")
     widths.add_argument("--hidden", type=_widths, help="hidden widths only, e.g. 256,128; input and output come from the data")
     network_options(train, None, None, None)
-    train.add_argument("--init", help="default, xavier or he")
+    train.add_argument("--init", help=_either(INITIALIZERS))
     train.add_argument("--dtype", default="float32", help="float32 or float64 (default float32)")
     train.add_argument("--epochs", type=int, help="passes over the training set")
     train.add_argument("--batch-size", type=int, help="examples per step")
-    train.add_argument("--optimizer", choices=["sgd", "momentum", "nesterov", "adam", "adamw", "rmsprop"], help="the update rule")
+    train.add_argument("--optimizer", choices=list(OPTIMIZERS), help="the update rule")
     train.add_argument("--lr", type=float, help="learning rate η (the base rate that --schedule scales)")
     train.add_argument("--momentum", type=float, help="momentum of --optimizer momentum or nesterov (default 0.9)")
     train.add_argument("--weight-decay", type=float, help="decoupled weight decay of --optimizer adamw (default 0.01)")
-    train.add_argument("--schedule", help="learning-rate schedule: constant, step, exponential, cosine, warmup-cosine or plateau")
+    train.add_argument("--schedule", help=f"learning-rate schedule: {_either(SCHEDULES)}")
     train.add_argument("--l2", type=float, help="L2 strength λ of λ/(2n)Σw²")
     train.add_argument("--l1", type=float, default=0.0, help="L1 strength λ₁ of λ₁/n Σ|w| (default 0)")
     train.add_argument("--dropout", type=float, help="probability of dropping each hidden unit while training")
@@ -99,7 +115,7 @@ def _build_parser() -> _Parser:
     train.add_argument("--resume", action="store_true", help="continue the run in --checkpoint DIR")
     train.add_argument("--out", type=Path, help="save the trained model here (.npz)")
     train.add_argument("--metrics", type=Path, help="write test accuracy, timings and history here (JSON)")
-    train.add_argument("--plot", type=Path, help="draw the learning curves here (.png, .svg or .pdf; needs matplotlib)")
+    train.add_argument("--plot", type=Path, help=f"draw the learning curves here ({_either(plots.FORMATS)}; needs matplotlib)")
     train.add_argument("--quiet", action="store_true", help="no per-epoch progress")
 
     evaluate = commands.add_parser("evaluate", help="report a saved model's accuracy and cost on a data set's test split")
@@ -126,7 +142,7 @@ def _build_parser() -> _Parser:
         "plot", help="draw learning curves from a metrics .json, or a model's weight tiles or confusion matrix"
     )
     plot.add_argument("source", type=Path, metavar="METRICS_OR_MODEL", help="a .json from 'deltaprop train --metrics', or a model .npz")
-    plot.add_argument("--out", type=Path, required=True, metavar="FILE", help="the picture to write: .png, .svg or .pdf")
+    plot.add_argument("--out", type=Path, required=True, metavar="FILE", help=f"the picture to write: {_either(plots.FORMATS)}")
     plot.add_argument("--gradients", type=Path, metavar="FILE", help="from metrics: also draw each layer's gradient norm per epoch to this file")
     drawing = plot.add_mutually_exclusive_group()
     drawing.add_argument("--weights", action="store_true", help="from a model: the first layer's weights as image tiles")
@@ -134,8 +150,6 @@ def _build_parser() -> _Parser:
     plot.add_argument("--shape", type=_image_shape, metavar="H,W", help="with --weights: HEIGHT,WIDTH of an input image (default: square)")
     plot.add_argument("--dataset", metavar="NAME|PATH", help="with --confusion: data set name or path (default digits)")
     plot.add_argument("--target", metavar="COLUMN", help="with --confusion and a CSV data set: the label column's name")
-
-    from .export import DEFAULT_OPSET
 
     export = commands.add_parser("export", help="write a saved model as an ONNX graph that computes predict_proba")
     export.add_argument("model", type=Path, metavar="MODEL", help="a model saved by deltaprop (.npz)")
@@ -148,8 +162,8 @@ def _build_parser() -> _Parser:
         description="Explain backpropagation step by step. By default seed 002's network (3 inputs, sigmoid units, "
         "cross-entropy cost) on a fixed example; --model, --dataset and --index explain a saved model or a row of a data set.",
     )
-    explain.add_argument("--format", choices=["text", "markdown", "html", "json"], default="text", help="output format (default text)")
-    explain.add_argument("--lang", choices=["en", "zh"], default="en", help="language of the prose (default en)")
+    explain.add_argument("--format", choices=EXPLAIN_FORMATS, default="text", help="output format (default text)")
+    explain.add_argument("--lang", choices=LANGUAGES, default="en", help="language of the prose (default en)")
     explain.add_argument("--out", type=Path, help="write the explanation to this file instead of printing it")
     explain.add_argument("--model", type=Path, help="explain this saved model (.npz) instead of a new network")
     explain.add_argument("--sizes", type=_sizes, help="layer widths of a new network (default 3,3,1; with --dataset: inputs,100,outputs)")
@@ -203,6 +217,7 @@ def main(argv: list[str] | None = None) -> int:
 def _train(args: argparse.Namespace) -> int:
     import deltaprop as dp
 
+    from . import plots
     from .metrics import write_metrics
     from .optimizers import OPTIMIZERS, get_optimizer
     from .schedules import get_schedule
@@ -219,8 +234,8 @@ def _train(args: argparse.Namespace) -> int:
     for option, path in (("--out", args.out), ("--metrics", args.metrics), ("--plot", args.plot)):
         if path is not None and not path.parent.is_dir():  # say so now, not after training
             raise ValueError(f"{option} {path}: folder {path.parent} does not exist")
-    if args.plot is not None and args.plot.suffix.lower() not in (".png", ".svg", ".pdf"):
-        raise ValueError(f"--plot {args.plot}: must end in .png, .svg or .pdf (the suffix picks the format)")
+    if args.plot is not None and args.plot.suffix.lower() not in plots.FORMATS:
+        raise ValueError(f"--plot {args.plot}: must end in {_either(plots.FORMATS)} (the suffix picks the format)")
     if args.resume and args.checkpoint is None:
         raise ValueError("--resume needs --checkpoint DIR, the folder of the run to continue")
     if args.checkpoint is not None and not args.resume and (args.checkpoint / CHECKPOINT_FILE).exists():
@@ -282,10 +297,8 @@ def _train(args: argparse.Namespace) -> int:
     for path in [p for p in (args.metrics, args.checkpoint and args.checkpoint / METRICS_FILE) if p]:
         write_metrics(path, metrics)
     if args.plot:
-        from .plots import learning_curves
-
         try:
-            learning_curves(history, args.plot)
+            plots.learning_curves(history, args.plot)
         except ImportError as e:
             raise ValueError(str(e)) from None
         print(f"learning curves saved to {args.plot}")
@@ -417,7 +430,7 @@ def _plot(args: argparse.Namespace) -> int:
     outputs = [("--out", args.out)] + ([("--gradients", args.gradients)] if args.gradients else [])
     for option, path in outputs:  # say so now, not after drawing the first picture
         if path.suffix.lower() not in plots.FORMATS:
-            raise ValueError(f"{option} {path}: must end in .png, .svg or .pdf (the suffix picks the format)")
+            raise ValueError(f"{option} {path}: must end in {_either(plots.FORMATS)} (the suffix picks the format)")
         if not path.parent.is_dir():
             raise ValueError(f"{option} {path}: folder {path.parent} does not exist")
     if args.gradients is not None and args.gradients.resolve() == args.out.resolve():
@@ -550,8 +563,7 @@ def _explain(args: argparse.Namespace) -> int:
 
         Console().print(explanation)  # colours, the terminal's width
         return 0
-    render = {"text": explanation.to_text, "markdown": explanation.to_markdown, "html": explanation.to_html, "json": lambda: explanation.to_json() + "\n"}
-    text = render[args.format]()
+    text = getattr(explanation, f"to_{args.format}")() + ("\n" if args.format == "json" else "")
     if args.out is None:
         sys.stdout.write(text)
         return 0
