@@ -10,6 +10,7 @@ import sys
 import time
 import warnings
 from collections.abc import Iterable
+from dataclasses import asdict, replace
 from pathlib import Path
 from typing import NoReturn
 
@@ -226,9 +227,10 @@ def _train(args: argparse.Namespace) -> int:
     from .validation import positive_int
 
     recipe = recipe_for(args.dataset)
-    setting = {key: getattr(args, key) if getattr(args, key) is not None else value for key, value in vars(recipe).items()}
+    given = {key: getattr(args, key) for key in vars(recipe) if getattr(args, key) is not None}
     if args.optimizer not in (None, recipe.optimizer) and args.lr is None:  # the recipe's η belongs to its optimizer
-        setting["lr"] = OPTIMIZERS[args.optimizer]().lr
+        given["lr"] = OPTIMIZERS[args.optimizer]().lr
+    setting = replace(recipe, **given)
     if args.early_stopping is not None and args.validation is None:
         raise ValueError("--early-stopping needs --validation FRACTION, the part of the training set it watches")
     for option, path in (("--out", args.out), ("--metrics", args.metrics), ("--plot", args.plot)):
@@ -245,23 +247,24 @@ def _train(args: argparse.Namespace) -> int:
     (X_train, y_train), (X_test, y_test) = dp.datasets.load(args.dataset, target=args.target)
     regression = y_train.ndim == 2  # float targets; labels otherwise
     n_out = y_train.shape[1] if regression else int(max(y_train.max(), y_test.max())) + 1
-    sizes = args.sizes or [X_train.shape[1], *setting["hidden"], n_out]
+    sizes = args.sizes or [X_train.shape[1], *setting.hidden, n_out]
     if sizes[0] != X_train.shape[1] or sizes[-1] != n_out:
         kind = "targets" if regression else "classes"
         raise ValueError(
             f"--sizes {','.join(map(str, sizes))} does not fit {args.dataset}: it has {X_train.shape[1]} inputs and {n_out} {kind}"
         )
+    setting = replace(setting, hidden=tuple(sizes[1:-1]))  # what --sizes or --hidden chose
     output = args.output or ("identity" if regression else "softmax")
     cost = args.cost or ("quadratic" if regression else "log_likelihood")
-    net = dp.Network(sizes, activation=setting["activation"], output=output, cost=cost, init=setting["init"], seed=args.seed, dtype=args.dtype)
+    net = dp.Network(sizes, activation=setting.activation, output=output, cost=cost, init=setting.init, seed=args.seed, dtype=args.dtype)
     extra = {k: v for k, v in (("momentum", args.momentum), ("weight_decay", args.weight_decay)) if v is not None}
-    optimizer = get_optimizer(setting["optimizer"], lr=setting["lr"], **extra)
-    epochs = positive_int("--epochs", setting["epochs"])
-    schedule = get_schedule(setting["schedule"], epochs)
+    optimizer = get_optimizer(setting.optimizer, lr=setting.lr, **extra)
+    epochs = positive_int("--epochs", setting.epochs)
+    schedule = get_schedule(setting.schedule, epochs)
     start = time.perf_counter()
     history = dp.fit(
-        net, X_train, y_train, epochs=epochs, batch_size=setting["batch_size"], optimizer=optimizer, l2=setting["l2"],
-        validation=args.validation, seed=args.seed, progress=not args.quiet, l1=args.l1, dropout=setting["dropout"],
+        net, X_train, y_train, epochs=epochs, batch_size=setting.batch_size, optimizer=optimizer, l2=setting.l2,
+        validation=args.validation, seed=args.seed, progress=not args.quiet, l1=args.l1, dropout=setting.dropout,
         max_norm=args.max_norm, schedule=schedule, early_stopping=args.early_stopping, checkpoint=args.checkpoint,
         resume=args.resume,
     )
@@ -272,8 +275,7 @@ def _train(args: argparse.Namespace) -> int:
     test_cost = net.cost(X_test, y_test)
     result = f"test accuracy: {test_accuracy:.4f}" if test_accuracy is not None else f"test cost: {test_cost:.6g}"
     print(f"{result} ({len(X_test)} examples of {args.dataset}, {history.epochs} epochs, {seconds:.1f}s)")
-    shown = {"sizes": ",".join(map(str, sizes))} | {k: v for k, v in setting.items() if k != "hidden"}
-    print("settings: " + "  ".join(f"--{k.replace('_', '-')} {v}" for k, v in shown.items()))
+    print(f"settings: {setting.describe(sizes[0], sizes[-1])}")
     if args.out:
         print(f"model saved to {dp.save(net, args.out)}")
     metrics = {
@@ -285,11 +287,11 @@ def _train(args: argparse.Namespace) -> int:
         "sizes": net.sizes,
         "activations": [a.name for a in net.activations],
         "cost": net.cost_function.name,
-        "optimizer": {"name": setting["optimizer"], "lr": setting["lr"], **extra},
-        "settings": {**setting, "hidden": sizes[1:-1], "l1": args.l1, "max_norm": args.max_norm,
+        "optimizer": {"name": setting.optimizer, "lr": setting.lr, **extra},
+        "settings": {**asdict(setting), "l1": args.l1, "max_norm": args.max_norm,
                      "validation": args.validation, "early_stopping": args.early_stopping},
-        "batch_size": setting["batch_size"],
-        "l2": setting["l2"],
+        "batch_size": setting.batch_size,
+        "l2": setting.l2,
         "seed": args.seed,
         "history": history.to_dict(),
     }
