@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import NoReturn
 
 from .atomic import atomic_write
+from .validation import positive_int, positive_number
 
 __all__ = ["main"]
 
@@ -29,34 +30,41 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message}\n")
 
 
-def _sizes(text: str) -> list[int]:
+def _positive_ints(text: str) -> list[int]:
+    """The comma-separated positive integers of ``text``; none if it holds anything else."""
     try:
-        sizes = [int(part) for part in text.split(",")]
+        values = [int(part) for part in text.split(",")]
     except ValueError:
-        sizes = []
-    if len(sizes) < 2 or min(sizes) < 1:
+        return []
+    return values if min(values) >= 1 else []
+
+
+def _sizes(text: str) -> list[int]:
+    sizes = _positive_ints(text)
+    if len(sizes) < 2:
         raise argparse.ArgumentTypeError(f"must be two or more comma-separated positive integers like 784,100,10; got {text!r}")
     return sizes
 
 
 def _widths(text: str) -> list[int]:
-    try:
-        widths = [int(part) for part in text.split(",")]
-    except ValueError:
-        widths = []
-    if not widths or min(widths) < 1:
+    widths = _positive_ints(text)
+    if not widths:
         raise argparse.ArgumentTypeError(f"must be one or more comma-separated positive integers like 256,128; got {text!r}")
     return widths
 
 
+def _image_shape(text: str) -> tuple[int, int]:
+    shape = _positive_ints(text)
+    if len(shape) != 2:
+        raise argparse.ArgumentTypeError(f"must be HEIGHT,WIDTH, two positive integers like 28,28; got {text!r}")
+    return tuple(shape)
+
+
 def _positive_float(text: str) -> float:
     try:
-        value = float(text)
+        return positive_number("value", float(text))  # argparse words the message itself
     except ValueError:
-        value = float("nan")
-    if not value > 0 or value == float("inf"):
-        raise argparse.ArgumentTypeError(f"must be a finite number > 0; got {text!r}")
-    return value
+        raise argparse.ArgumentTypeError(f"must be a finite number > 0; got {text!r}") from None
 
 
 def _either(names: Iterable[str]) -> str:
@@ -224,7 +232,6 @@ def _train(args: argparse.Namespace) -> int:
     from .schedules import get_schedule
     from .training.checkpoint import CHECKPOINT_FILE, METRICS_FILE
     from .training.recipes import recipe_for
-    from .validation import positive_int
 
     recipe = recipe_for(args.dataset)
     given = {key: getattr(args, key) for key in vars(recipe) if getattr(args, key) is not None}
@@ -380,8 +387,7 @@ def _gradcheck(args: argparse.Namespace) -> int:
 
     import deltaprop as dp
 
-    if args.examples < 1:
-        raise ValueError(f"--examples must be a positive integer; got {args.examples}")
+    positive_int("--examples", args.examples)
     net = dp.Network(args.sizes, activation=args.activation, output=args.output, cost=args.cost, seed=args.seed, dtype="float64")
     rng = np.random.default_rng(args.seed)
     X = rng.standard_normal((args.examples, args.sizes[0]))
@@ -397,16 +403,6 @@ def _gradcheck(args: argparse.Namespace) -> int:
     print(f"{verdict}: largest relative error {report.max_rel_error:.3e} (tolerance {args.tol:g})")
     return 0 if report.passed(args.tol) else 1
 
-
-
-def _image_shape(text: str) -> tuple[int, int]:
-    try:
-        shape = tuple(int(part) for part in text.split(","))
-    except ValueError:
-        shape = ()
-    if len(shape) != 2 or min(shape) < 1:
-        raise argparse.ArgumentTypeError(f"must be HEIGHT,WIDTH, two positive integers like 28,28; got {text!r}")
-    return shape
 
 
 def _plot(args: argparse.Namespace) -> int:

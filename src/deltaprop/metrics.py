@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from .atomic import atomic_write
+from .validation import is_integer
 
 __all__ = ["FIELDS", "check_metrics", "write_metrics", "read_metrics", "read_history"]
 
@@ -53,7 +54,7 @@ def check_metrics(values: Mapping[str, Any], where: str) -> None:
         if value is not None and (isinstance(value, bool) or not isinstance(value, types)):
             raise ValueError(f"{where}: {key!r} must be {what} or null; got {json.dumps(value, default=repr)[:60]}")
     sizes = values.get("sizes")
-    if sizes is not None and not all(isinstance(s, int) and not isinstance(s, bool) for s in sizes):
+    if sizes is not None and not all(is_integer(s) for s in sizes):
         raise ValueError(f"{where}: 'sizes' must be a list of layer widths (integers); got {json.dumps(sizes, default=repr)[:60]}")
 
 

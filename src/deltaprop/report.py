@@ -37,6 +37,7 @@ from .metrics import check_metrics, read_metrics
 from .network import Network, class_labels
 from .serialize import load
 from .training.checkpoint import METRICS_FILE, MODEL_FILE
+from .validation import is_real
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -402,7 +403,7 @@ def _timings(metrics: dict | None) -> str:
     rows = [("training, wall time", _seconds(metrics.get("train_seconds"))), ("epochs", _value(metrics.get("epochs")))]
     history = metrics.get("history") or {}
     per_epoch = history.get("seconds")
-    if isinstance(per_epoch, list) and per_epoch and all(isinstance(s, (int, float)) and not isinstance(s, bool) for s in per_epoch):
+    if isinstance(per_epoch, list) and per_epoch and all(is_real(s) for s in per_epoch):
         rows += [
             ("in the gradient steps", _seconds(sum(per_epoch))),
             ("per epoch, mean", _seconds(sum(per_epoch) / len(per_epoch))),

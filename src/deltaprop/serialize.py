@@ -23,6 +23,7 @@ from .archive import InvalidArchive, open_archive, read_member
 from .atomic import atomic_write
 from .costs import COSTS
 from .network import Network
+from .validation import all_finite
 
 __all__ = ["save", "load", "FORMAT", "VERSION"]
 
@@ -46,7 +47,7 @@ def save(net: Network, path: str | os.PathLike) -> Path:
         if registry.get(thing.name) is not thing:
             raise ValueError(f"{thing!r} is not deltaprop's own {thing.name!r}; only registered functions can be saved by name")
     for name, array in [(f"{kind}[{i}]", a) for kind, arrays in (("weights", net.weights), ("biases", net.biases)) for i, a in enumerate(arrays)]:
-        if not np.isfinite(array).all():
+        if not all_finite(array):
             raise ValueError(f"{name} contains NaN or inf; such a model cannot be saved (training diverged?)")
     path = Path(path)
     header = {
