@@ -81,6 +81,7 @@ def _build_parser() -> _Parser:
     from .network import INITIALIZERS
     from .optimizers import OPTIMIZERS
     from .schedules import SCHEDULES
+    from .training.checkpoint import METRICS_FILE
 
     parser = _Parser(prog="deltaprop", description="Train, check and inspect neural networks trained by backpropagation.")
     parser.add_argument("--version", action="version", version=f"deltaprop {__version__}")
@@ -195,7 +196,7 @@ def _build_parser() -> _Parser:
     )
     report.add_argument("source", type=Path, metavar="RUN_DIR_OR_MODEL", help="a folder from 'deltaprop train --checkpoint DIR', or a model .npz")
     report.add_argument("--out", type=Path, required=True, metavar="FILE", help="the HTML file to write (.html)")
-    report.add_argument("--metrics", type=Path, metavar="FILE", help="the JSON of 'deltaprop train --metrics' (default: a run folder's metrics.json)")
+    report.add_argument("--metrics", type=Path, metavar="FILE", help=f"the JSON of 'deltaprop train --metrics' (default: a run folder's {METRICS_FILE})")
     report.add_argument("--dataset", metavar="NAME|PATH", help="measure on this data set's test split (default: the metrics' data set, else digits if the model fits it)")
     report.add_argument("--target", metavar="COLUMN", help="for a CSV data set: the label column's name (default: the last column)")
     return parser
