@@ -20,6 +20,7 @@ import pytest
 
 import deltaprop as dp
 from deltaprop.cli import main
+from deltaprop.training.checkpoint import CHECKPOINT_FILE, MODEL_FILE
 
 
 @dataclass
@@ -429,7 +430,7 @@ def test_checkpoint_resume_ends_with_the_uninterrupted_weights(tmp_path: Path) -
     common = ["train", "--hidden", "30", "--optimizer", "adam", "--lr", "0.01", "--dropout", "0.1", "--quiet"]
     assert run_main(*common, "--epochs", 4, "--out", tmp_path / "straight.npz").code == 0
     assert run_main(*common, "--epochs", 2, "--checkpoint", tmp_path / "run").code == 0
-    assert (tmp_path / "run" / "checkpoint.npz").is_file() and (tmp_path / "run" / "model.npz").is_file()
+    assert (tmp_path / "run" / CHECKPOINT_FILE).is_file() and (tmp_path / "run" / MODEL_FILE).is_file()
     again = run_main(*common, "--epochs", 2, "--checkpoint", tmp_path / "run")
     assert_user_error(again, "already holds a run: add --resume to continue it")
     assert run_main(*common, "--epochs", 4, "--checkpoint", tmp_path / "run", "--resume", "--out", tmp_path / "resumed.npz").code == 0

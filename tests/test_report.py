@@ -25,6 +25,7 @@ import pytest
 import deltaprop as dp
 from deltaprop import plots
 from deltaprop.report import CONTENT_SECURITY_POLICY, class_scores, load_run, read_metrics, render_report, write_report
+from deltaprop.training.checkpoint import METRICS_FILE, MODEL_FILE
 
 from .test_cli import assert_user_error, run_main
 
@@ -148,8 +149,8 @@ def page(run: Path) -> tuple[str, Page]:
 def save_run(folder: Path, run: Path, **changes: object) -> Path:
     """Copy ``run`` to ``folder`` with ``changes`` applied to its metrics.json."""
     shutil.copytree(run, folder)
-    metrics = json.loads((run / "metrics.json").read_text(encoding="utf-8"))
-    (folder / "metrics.json").write_text(json.dumps(metrics | changes), encoding="utf-8")
+    metrics = json.loads((run / METRICS_FILE).read_text(encoding="utf-8"))
+    (folder / METRICS_FILE).write_text(json.dumps(metrics | changes), encoding="utf-8")
     return folder
 
 
@@ -159,8 +160,8 @@ def test_a_run_folder_gives_every_section_and_picture(page: tuple[str, Page], ru
     assert html.startswith("<!DOCTYPE html>\n")
     assert p.sections == SECTIONS
     assert p.notes == []  # nothing is missing from a finished run
-    history = json.loads((run / "metrics.json").read_text(encoding="utf-8"))["history"]
-    net = dp.load(run / "model.npz")
+    history = json.loads((run / METRICS_FILE).read_text(encoding="utf-8"))["history"]
+    net = dp.load(run / MODEL_FILE)
     expected = [  # in page order: the right picture in the right place, at its size
         size_of(plots.learning_curves(history)),
         size_of(plots.gradient_norms(history)),
@@ -179,7 +180,7 @@ def test_a_run_folder_gives_every_section_and_picture(page: tuple[str, Page], ru
 def test_scores_equal_scikit_learn_and_the_network(page: tuple[str, Page], run: Path, digits: tuple) -> None:
     _, p = page
     _, (X_test, y_test) = digits
-    net = dp.load(run / "model.npz")
+    net = dp.load(run / MODEL_FILE)
     predicted = net.predict(X_test)
     labels = list(range(10))
     precision, recall, f1, support = sklearn_metrics.precision_recall_fscore_support(
@@ -203,7 +204,7 @@ def test_scores_equal_scikit_learn_and_the_network(page: tuple[str, Page], run: 
 
 def test_settings_timings_and_data_come_from_the_run(page: tuple[str, Page], run: Path, digits: tuple) -> None:
     _, p = page
-    metrics = json.loads((run / "metrics.json").read_text(encoding="utf-8"))
+    metrics = json.loads((run / METRICS_FILE).read_text(encoding="utf-8"))
     (X_train, _), (X_test, _) = digits
     training = p.table("training")
     assert training["optimizer"] == [f"{metrics['optimizer']['name']} (lr {metrics['optimizer']['lr']:.6g})"]
@@ -233,15 +234,15 @@ def test_the_page_fetches_nothing(page: tuple[str, Page]) -> None:
 
 def test_a_model_with_metrics_elsewhere_gives_the_same_page(page: tuple[str, Page], run: Path, tmp_path: Path) -> None:
     model, metrics = tmp_path / "model.npz", tmp_path / "m.json"
-    shutil.copy(run / "model.npz", model)
-    shutil.copy(run / "metrics.json", metrics)
+    shutil.copy(run / MODEL_FILE, model)
+    shutil.copy(run / METRICS_FILE, metrics)
     html = write_report(model, tmp_path / "r.html", metrics=metrics).read_text(encoding="utf-8")
     assert html.replace(f"from {model}", f"from {run}") == page[0]
 
 
 # ---------------------------------------------------------------------------- what is missing
 def test_a_model_alone_says_what_it_cannot_show(run: Path, tmp_path: Path) -> None:
-    net = dp.load(run / "model.npz")
+    net = dp.load(run / MODEL_FILE)
     # all its biases pushed to class 3: every prediction is 3, so nine classes have no precision
     net.biases[-1][:] = -1e3
     net.biases[-1][3] = 1e3
@@ -378,11 +379,11 @@ def test_user_errors_are_one_line_and_leave_the_old_report(case: str, fragment: 
         source = tmp_path / "empty"
         source.mkdir()
     elif case == "metrics not JSON":
-        extra = ["--metrics", run / "model.npz"]
+        extra = ["--metrics", run / MODEL_FILE]
     elif case == "metrics of another network":
         source = save_run(tmp_path / "run", run, sizes=[64, 30, 10])
     elif case == "history with a bad entry":
-        history = json.loads((run / "metrics.json").read_text(encoding="utf-8"))["history"]
+        history = json.loads((run / METRICS_FILE).read_text(encoding="utf-8"))["history"]
         source = save_run(tmp_path / "run", run, history=history | {"cost": ["x", 1.0, 1.0]})
     elif case == "wrong suffix":
         out = tmp_path / "model.npz"

@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .validation import known_name
+
 __all__ = [
     "Activation",
     "ACTIVATIONS",
@@ -202,6 +204,4 @@ def get_activation(spec: str | Activation) -> Activation:
     """
     if isinstance(spec, Activation):
         return spec
-    if isinstance(spec, str) and spec in ACTIVATIONS:
-        return ACTIVATIONS[spec]
-    raise ValueError(f"activation {spec!r} is unknown; choose one of {', '.join(ACTIVATIONS)}")
+    return ACTIVATIONS[known_name("activation", spec, ACTIVATIONS)]

@@ -6,16 +6,21 @@ Every user mistake ends as one line on stderr (``deltaprop: error: ...``) and ex
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import time
 import warnings
+from collections.abc import Iterable
+from dataclasses import asdict, replace
 from pathlib import Path
 from typing import NoReturn
 
 from .atomic import atomic_write
+from .validation import positive_int, positive_number
 
 __all__ = ["main"]
+
+#: What ``deltaprop explain --format`` takes: each name is rendered by ``Explanation.to_<name>``.
+EXPLAIN_FORMATS = ("text", "markdown", "html", "json")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -25,38 +30,58 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message}\n")
 
 
-def _sizes(text: str) -> list[int]:
+def _positive_ints(text: str) -> list[int]:
+    """The comma-separated positive integers of ``text``; none if it holds anything else."""
     try:
-        sizes = [int(part) for part in text.split(",")]
+        values = [int(part) for part in text.split(",")]
     except ValueError:
-        sizes = []
-    if len(sizes) < 2 or min(sizes) < 1:
+        return []
+    return values if min(values) >= 1 else []
+
+
+def _sizes(text: str) -> list[int]:
+    sizes = _positive_ints(text)
+    if len(sizes) < 2:
         raise argparse.ArgumentTypeError(f"must be two or more comma-separated positive integers like 784,100,10; got {text!r}")
     return sizes
 
 
 def _widths(text: str) -> list[int]:
-    try:
-        widths = [int(part) for part in text.split(",")]
-    except ValueError:
-        widths = []
-    if not widths or min(widths) < 1:
+    widths = _positive_ints(text)
+    if not widths:
         raise argparse.ArgumentTypeError(f"must be one or more comma-separated positive integers like 256,128; got {text!r}")
     return widths
 
 
+def _image_shape(text: str) -> tuple[int, int]:
+    shape = _positive_ints(text)
+    if len(shape) != 2:
+        raise argparse.ArgumentTypeError(f"must be HEIGHT,WIDTH, two positive integers like 28,28; got {text!r}")
+    return tuple(shape)
+
+
 def _positive_float(text: str) -> float:
     try:
-        value = float(text)
+        return positive_number("value", float(text))  # argparse words the message itself
     except ValueError:
-        value = float("nan")
-    if not value > 0 or value == float("inf"):
-        raise argparse.ArgumentTypeError(f"must be a finite number > 0; got {text!r}")
-    return value
+        raise argparse.ArgumentTypeError(f"must be a finite number > 0; got {text!r}") from None
+
+
+def _either(names: Iterable[str]) -> str:
+    """Spell a list of names out for a help text: "a, b or c"."""
+    *rest, last = names
+    return f"{', '.join(rest)} or {last}" if rest else last
 
 
 def _build_parser() -> _Parser:
-    from . import __version__
+    from . import __version__, plots
+    from .costs import COSTS
+    from .explain import LANGUAGES
+    from .export import DEFAULT_OPSET
+    from .network import INITIALIZERS
+    from .optimizers import OPTIMIZERS
+    from .schedules import SCHEDULES
+    from .training.checkpoint import METRICS_FILE
 
     parser = _Parser(prog="deltaprop", description="Train, check and inspect neural networks trained by backpropagation.")
     parser.add_argument("--version", action="version", version=f"deltaprop {__version__}")
@@ -66,7 +91,7 @@ def _build_parser() -> _Parser:
         by_task = "softmax and log_likelihood for class labels, identity and quadratic for float targets"
         p.add_argument("--activation", default=activation, help=f"hidden-layer activation (default {activation or 'from the recipe'})")
         p.add_argument("--output", default=output, help=f"output activation (default {output or by_task})")
-        p.add_argument("--cost", default=cost, help=f"quadratic, cross_entropy or log_likelihood (default {cost or by_task})")
+        p.add_argument("--cost", default=cost, help=f"{_either(COSTS)} (default {cost or by_task})")
         p.add_argument("--seed", type=int, default=0, help="seed of the initial weights and the shuffles (default 0)")
 
     train = commands.add_parser(
@@ -81,15 +106,15 @@ def _build_parser() -> _Parser:
     widths.add_argument("--sizes", type=_sizes, help="all layer widths, e.g. 64,100,10 (input and output must fit the data)")
     widths.add_argument("--hidden", type=_widths, help="hidden widths only, e.g. 256,128; input and output come from the data")
     network_options(train, None, None, None)
-    train.add_argument("--init", help="default, xavier or he")
+    train.add_argument("--init", help=_either(INITIALIZERS))
     train.add_argument("--dtype", default="float32", help="float32 or float64 (default float32)")
     train.add_argument("--epochs", type=int, help="passes over the training set")
     train.add_argument("--batch-size", type=int, help="examples per step")
-    train.add_argument("--optimizer", choices=["sgd", "momentum", "nesterov", "adam", "adamw", "rmsprop"], help="the update rule")
+    train.add_argument("--optimizer", choices=list(OPTIMIZERS), help="the update rule")
     train.add_argument("--lr", type=float, help="learning rate η (the base rate that --schedule scales)")
     train.add_argument("--momentum", type=float, help="momentum of --optimizer momentum or nesterov (default 0.9)")
     train.add_argument("--weight-decay", type=float, help="decoupled weight decay of --optimizer adamw (default 0.01)")
-    train.add_argument("--schedule", help="learning-rate schedule: constant, step, exponential, cosine, warmup-cosine or plateau")
+    train.add_argument("--schedule", help=f"learning-rate schedule: {_either(SCHEDULES)}")
     train.add_argument("--l2", type=float, help="L2 strength λ of λ/(2n)Σw²")
     train.add_argument("--l1", type=float, default=0.0, help="L1 strength λ₁ of λ₁/n Σ|w| (default 0)")
     train.add_argument("--dropout", type=float, help="probability of dropping each hidden unit while training")
@@ -100,7 +125,7 @@ def _build_parser() -> _Parser:
     train.add_argument("--resume", action="store_true", help="continue the run in --checkpoint DIR")
     train.add_argument("--out", type=Path, help="save the trained model here (.npz)")
     train.add_argument("--metrics", type=Path, help="write test accuracy, timings and history here (JSON)")
-    train.add_argument("--plot", type=Path, help="draw the learning curves here (.png, .svg or .pdf; needs matplotlib)")
+    train.add_argument("--plot", type=Path, help=f"draw the learning curves here ({_either(plots.FORMATS)}; needs matplotlib)")
     train.add_argument("--quiet", action="store_true", help="no per-epoch progress")
 
     evaluate = commands.add_parser("evaluate", help="report a saved model's accuracy and cost on a data set's test split")
@@ -127,7 +152,7 @@ def _build_parser() -> _Parser:
         "plot", help="draw learning curves from a metrics .json, or a model's weight tiles or confusion matrix"
     )
     plot.add_argument("source", type=Path, metavar="METRICS_OR_MODEL", help="a .json from 'deltaprop train --metrics', or a model .npz")
-    plot.add_argument("--out", type=Path, required=True, metavar="FILE", help="the picture to write: .png, .svg or .pdf")
+    plot.add_argument("--out", type=Path, required=True, metavar="FILE", help=f"the picture to write: {_either(plots.FORMATS)}")
     plot.add_argument("--gradients", type=Path, metavar="FILE", help="from metrics: also draw each layer's gradient norm per epoch to this file")
     drawing = plot.add_mutually_exclusive_group()
     drawing.add_argument("--weights", action="store_true", help="from a model: the first layer's weights as image tiles")
@@ -135,8 +160,6 @@ def _build_parser() -> _Parser:
     plot.add_argument("--shape", type=_image_shape, metavar="H,W", help="with --weights: HEIGHT,WIDTH of an input image (default: square)")
     plot.add_argument("--dataset", metavar="NAME|PATH", help="with --confusion: data set name or path (default digits)")
     plot.add_argument("--target", metavar="COLUMN", help="with --confusion and a CSV data set: the label column's name")
-
-    from .export import DEFAULT_OPSET
 
     export = commands.add_parser("export", help="write a saved model as an ONNX graph that computes predict_proba")
     export.add_argument("model", type=Path, metavar="MODEL", help="a model saved by deltaprop (.npz)")
@@ -149,8 +172,8 @@ def _build_parser() -> _Parser:
         description="Explain backpropagation step by step. By default seed 002's network (3 inputs, sigmoid units, "
         "cross-entropy cost) on a fixed example; --model, --dataset and --index explain a saved model or a row of a data set.",
     )
-    explain.add_argument("--format", choices=["text", "markdown", "html", "json"], default="text", help="output format (default text)")
-    explain.add_argument("--lang", choices=["en", "zh"], default="en", help="language of the prose (default en)")
+    explain.add_argument("--format", choices=EXPLAIN_FORMATS, default="text", help="output format (default text)")
+    explain.add_argument("--lang", choices=LANGUAGES, default="en", help="language of the prose (default en)")
     explain.add_argument("--out", type=Path, help="write the explanation to this file instead of printing it")
     explain.add_argument("--model", type=Path, help="explain this saved model (.npz) instead of a new network")
     explain.add_argument("--sizes", type=_sizes, help="layer widths of a new network (default 3,3,1; with --dataset: inputs,100,outputs)")
@@ -173,7 +196,7 @@ def _build_parser() -> _Parser:
     )
     report.add_argument("source", type=Path, metavar="RUN_DIR_OR_MODEL", help="a folder from 'deltaprop train --checkpoint DIR', or a model .npz")
     report.add_argument("--out", type=Path, required=True, metavar="FILE", help="the HTML file to write (.html)")
-    report.add_argument("--metrics", type=Path, metavar="FILE", help="the JSON of 'deltaprop train --metrics' (default: a run folder's metrics.json)")
+    report.add_argument("--metrics", type=Path, metavar="FILE", help=f"the JSON of 'deltaprop train --metrics' (default: a run folder's {METRICS_FILE})")
     report.add_argument("--dataset", metavar="NAME|PATH", help="measure on this data set's test split (default: the metrics' data set, else digits if the model fits it)")
     report.add_argument("--target", metavar="COLUMN", help="for a CSV data set: the label column's name (default: the last column)")
     return parser
@@ -204,48 +227,52 @@ def main(argv: list[str] | None = None) -> int:
 def _train(args: argparse.Namespace) -> int:
     import deltaprop as dp
 
+    from . import plots
+    from .metrics import write_metrics
     from .optimizers import OPTIMIZERS, get_optimizer
-    from .training.recipes import recipe_for
     from .schedules import get_schedule
-    from .validation import positive_int
+    from .training.checkpoint import CHECKPOINT_FILE, METRICS_FILE
+    from .training.recipes import recipe_for
 
     recipe = recipe_for(args.dataset)
-    setting = {key: getattr(args, key) if getattr(args, key) is not None else value for key, value in vars(recipe).items()}
+    given = {key: getattr(args, key) for key in vars(recipe) if getattr(args, key) is not None}
     if args.optimizer not in (None, recipe.optimizer) and args.lr is None:  # the recipe's η belongs to its optimizer
-        setting["lr"] = OPTIMIZERS[args.optimizer]().lr
+        given["lr"] = OPTIMIZERS[args.optimizer]().lr
+    setting = replace(recipe, **given)
     if args.early_stopping is not None and args.validation is None:
         raise ValueError("--early-stopping needs --validation FRACTION, the part of the training set it watches")
     for option, path in (("--out", args.out), ("--metrics", args.metrics), ("--plot", args.plot)):
         if path is not None and not path.parent.is_dir():  # say so now, not after training
             raise ValueError(f"{option} {path}: folder {path.parent} does not exist")
-    if args.plot is not None and args.plot.suffix.lower() not in (".png", ".svg", ".pdf"):
-        raise ValueError(f"--plot {args.plot}: must end in .png, .svg or .pdf (the suffix picks the format)")
+    if args.plot is not None and args.plot.suffix.lower() not in plots.FORMATS:
+        raise ValueError(f"--plot {args.plot}: must end in {_either(plots.FORMATS)} (the suffix picks the format)")
     if args.resume and args.checkpoint is None:
         raise ValueError("--resume needs --checkpoint DIR, the folder of the run to continue")
-    if args.checkpoint is not None and not args.resume and (args.checkpoint / "checkpoint.npz").exists():
+    if args.checkpoint is not None and not args.resume and (args.checkpoint / CHECKPOINT_FILE).exists():
         raise ValueError(f"--checkpoint {args.checkpoint} already holds a run: add --resume to continue it, or choose another folder")
-    if args.resume and not (args.checkpoint / "checkpoint.npz").exists():
+    if args.resume and not (args.checkpoint / CHECKPOINT_FILE).exists():
         print(f"{args.checkpoint} holds no checkpoint yet: starting the run from epoch 1", file=sys.stderr)
     (X_train, y_train), (X_test, y_test) = dp.datasets.load(args.dataset, target=args.target)
     regression = y_train.ndim == 2  # float targets; labels otherwise
     n_out = y_train.shape[1] if regression else int(max(y_train.max(), y_test.max())) + 1
-    sizes = args.sizes or [X_train.shape[1], *setting["hidden"], n_out]
+    sizes = args.sizes or [X_train.shape[1], *setting.hidden, n_out]
     if sizes[0] != X_train.shape[1] or sizes[-1] != n_out:
         kind = "targets" if regression else "classes"
         raise ValueError(
             f"--sizes {','.join(map(str, sizes))} does not fit {args.dataset}: it has {X_train.shape[1]} inputs and {n_out} {kind}"
         )
+    setting = replace(setting, hidden=tuple(sizes[1:-1]))  # what --sizes or --hidden chose
     output = args.output or ("identity" if regression else "softmax")
     cost = args.cost or ("quadratic" if regression else "log_likelihood")
-    net = dp.Network(sizes, activation=setting["activation"], output=output, cost=cost, init=setting["init"], seed=args.seed, dtype=args.dtype)
+    net = dp.Network(sizes, activation=setting.activation, output=output, cost=cost, init=setting.init, seed=args.seed, dtype=args.dtype)
     extra = {k: v for k, v in (("momentum", args.momentum), ("weight_decay", args.weight_decay)) if v is not None}
-    optimizer = get_optimizer(setting["optimizer"], lr=setting["lr"], **extra)
-    epochs = positive_int("--epochs", setting["epochs"])
-    schedule = get_schedule(setting["schedule"], epochs)
+    optimizer = get_optimizer(setting.optimizer, lr=setting.lr, **extra)
+    epochs = positive_int("--epochs", setting.epochs)
+    schedule = get_schedule(setting.schedule, epochs)
     start = time.perf_counter()
     history = dp.fit(
-        net, X_train, y_train, epochs=epochs, batch_size=setting["batch_size"], optimizer=optimizer, l2=setting["l2"],
-        validation=args.validation, seed=args.seed, progress=not args.quiet, l1=args.l1, dropout=setting["dropout"],
+        net, X_train, y_train, epochs=epochs, batch_size=setting.batch_size, optimizer=optimizer, l2=setting.l2,
+        validation=args.validation, seed=args.seed, progress=not args.quiet, l1=args.l1, dropout=setting.dropout,
         max_norm=args.max_norm, schedule=schedule, early_stopping=args.early_stopping, checkpoint=args.checkpoint,
         resume=args.resume,
     )
@@ -256,8 +283,7 @@ def _train(args: argparse.Namespace) -> int:
     test_cost = net.cost(X_test, y_test)
     result = f"test accuracy: {test_accuracy:.4f}" if test_accuracy is not None else f"test cost: {test_cost:.6g}"
     print(f"{result} ({len(X_test)} examples of {args.dataset}, {history.epochs} epochs, {seconds:.1f}s)")
-    shown = {"sizes": ",".join(map(str, sizes))} | {k: v for k, v in setting.items() if k != "hidden"}
-    print("settings: " + "  ".join(f"--{k.replace('_', '-')} {v}" for k, v in shown.items()))
+    print(f"settings: {setting.describe(sizes[0], sizes[-1])}")
     if args.out:
         print(f"model saved to {dp.save(net, args.out)}")
     metrics = {
@@ -269,23 +295,20 @@ def _train(args: argparse.Namespace) -> int:
         "sizes": net.sizes,
         "activations": [a.name for a in net.activations],
         "cost": net.cost_function.name,
-        "optimizer": {"name": setting["optimizer"], "lr": setting["lr"], **extra},
-        "settings": {**setting, "hidden": sizes[1:-1], "l1": args.l1, "max_norm": args.max_norm,
+        "optimizer": {"name": setting.optimizer, "lr": setting.lr, **extra},
+        "settings": {**asdict(setting), "l1": args.l1, "max_norm": args.max_norm,
                      "validation": args.validation, "early_stopping": args.early_stopping},
-        "batch_size": setting["batch_size"],
-        "l2": setting["l2"],
+        "batch_size": setting.batch_size,
+        "l2": setting.l2,
         "seed": args.seed,
         "history": history.to_dict(),
     }
-    # a checkpoint folder is a run folder: its metrics.json beside model.npz feeds 'deltaprop report'
-    for path in [p for p in (args.metrics, args.checkpoint and args.checkpoint / "metrics.json") if p]:
-        with atomic_write(path, "w") as f:
-            f.write(json.dumps(metrics, indent=2) + "\n")
+    # a checkpoint folder is a run folder: its metrics beside the model feed 'deltaprop report'
+    for path in [p for p in (args.metrics, args.checkpoint and args.checkpoint / METRICS_FILE) if p]:
+        write_metrics(path, metrics)
     if args.plot:
-        from .plots import learning_curves
-
         try:
-            learning_curves(history, args.plot)
+            plots.learning_curves(history, args.plot)
         except ImportError as e:
             raise ValueError(str(e)) from None
         print(f"learning curves saved to {args.plot}")
@@ -365,8 +388,7 @@ def _gradcheck(args: argparse.Namespace) -> int:
 
     import deltaprop as dp
 
-    if args.examples < 1:
-        raise ValueError(f"--examples must be a positive integer; got {args.examples}")
+    positive_int("--examples", args.examples)
     net = dp.Network(args.sizes, activation=args.activation, output=args.output, cost=args.cost, seed=args.seed, dtype="float64")
     rng = np.random.default_rng(args.seed)
     X = rng.standard_normal((args.examples, args.sizes[0]))
@@ -382,16 +404,6 @@ def _gradcheck(args: argparse.Namespace) -> int:
     print(f"{verdict}: largest relative error {report.max_rel_error:.3e} (tolerance {args.tol:g})")
     return 0 if report.passed(args.tol) else 1
 
-
-
-def _image_shape(text: str) -> tuple[int, int]:
-    try:
-        shape = tuple(int(part) for part in text.split(","))
-    except ValueError:
-        shape = ()
-    if len(shape) != 2 or min(shape) < 1:
-        raise argparse.ArgumentTypeError(f"must be HEIGHT,WIDTH, two positive integers like 28,28; got {text!r}")
-    return shape
 
 
 def _plot(args: argparse.Namespace) -> int:
@@ -417,7 +429,7 @@ def _plot(args: argparse.Namespace) -> int:
     outputs = [("--out", args.out)] + ([("--gradients", args.gradients)] if args.gradients else [])
     for option, path in outputs:  # say so now, not after drawing the first picture
         if path.suffix.lower() not in plots.FORMATS:
-            raise ValueError(f"{option} {path}: must end in .png, .svg or .pdf (the suffix picks the format)")
+            raise ValueError(f"{option} {path}: must end in {_either(plots.FORMATS)} (the suffix picks the format)")
         if not path.parent.is_dir():
             raise ValueError(f"{option} {path}: folder {path.parent} does not exist")
     if args.gradients is not None and args.gradients.resolve() == args.out.resolve():
@@ -434,16 +446,9 @@ def _plot(args: argparse.Namespace) -> int:
 
 def _plot_metrics(args: argparse.Namespace) -> None:
     from . import plots
+    from .metrics import read_history
 
-    if not args.source.is_file():
-        raise FileNotFoundError(f"{args.source}: no such metrics file")
-    try:
-        metrics = json.loads(args.source.read_text(encoding="utf-8"))
-    except (ValueError, RecursionError) as e:  # JSONDecodeError and UnicodeDecodeError are ValueErrors
-        raise ValueError(f"{args.source}: not a JSON file ({e})") from None
-    if not isinstance(metrics, dict) or not isinstance(metrics.get("history"), dict):
-        raise ValueError(f"{args.source}: has no 'history' object; expected the JSON that 'deltaprop train --metrics' writes")
-    history = metrics["history"]
+    history = read_history(args.source)
     if args.gradients is not None:  # check both histories before writing either picture
         plots.gradient_norms(history)
     plots.learning_curves(history, args.out)
@@ -557,8 +562,7 @@ def _explain(args: argparse.Namespace) -> int:
 
         Console().print(explanation)  # colours, the terminal's width
         return 0
-    render = {"text": explanation.to_text, "markdown": explanation.to_markdown, "html": explanation.to_html, "json": lambda: explanation.to_json() + "\n"}
-    text = render[args.format]()
+    text = getattr(explanation, f"to_{args.format}")() + ("\n" if args.format == "json" else "")
     if args.out is None:
         sys.stdout.write(text)
         return 0

@@ -15,6 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 from .activations import Activation
+from .validation import known_name
 
 __all__ = ["Cost", "COSTS", "get_cost", "quadratic", "cross_entropy", "log_likelihood"]
 
@@ -133,6 +134,4 @@ def get_cost(spec: str | Cost) -> Cost:
     """
     if isinstance(spec, Cost):
         return spec
-    if isinstance(spec, str) and spec in COSTS:
-        return COSTS[spec]
-    raise ValueError(f"cost {spec!r} is unknown; choose one of {', '.join(COSTS)}")
+    return COSTS[known_name("cost", spec, COSTS)]

@@ -28,6 +28,7 @@ import numpy as np
 from .activations import ACTIVATIONS, Activation
 from .atomic import atomic_write
 from .network import Network
+from .validation import integer
 
 __all__ = ["export_onnx", "DEFAULT_OPSET", "MIN_OPSET", "SUPPORTED_ACTIVATIONS"]
 
@@ -85,10 +86,9 @@ def export_onnx(net: Network, path: str | os.PathLike, opset: int = DEFAULT_OPSE
     except ImportError:
         raise ImportError("ONNX export needs onnx, which is not installed: pip install 'deltaprop[onnx]'") from None
     newest = onnx.defs.onnx_opset_version()
-    if isinstance(opset, bool) or not isinstance(opset, (int, np.integer)) or not MIN_OPSET <= opset <= newest:
-        raise ValueError(f"opset must be an integer from {MIN_OPSET} to {newest}; got {opset!r}")
+    opset = integer("opset", opset, f"an integer from {MIN_OPSET} to {newest}", lambda v: MIN_OPSET <= v <= newest)
 
-    model = _model(net, int(opset))
+    model = _model(net, opset)
     onnx.checker.check_model(model, full_check=True)
     with atomic_write(path, "wb") as f:
         f.write(model.SerializeToString())

@@ -29,7 +29,7 @@ from typing import Any
 
 import numpy as np
 
-from .validation import all_finite, non_negative, real_number
+from .validation import all_finite, boolean, known_name, non_negative, non_negative_int, positive_number, real_number
 
 __all__ = [
     "Optimizer",
@@ -45,7 +45,7 @@ __all__ = [
 
 
 def _learning_rate(lr: object) -> float:
-    return real_number("lr", lr, "a finite number > 0", lambda v: v > 0)
+    return positive_number("lr", lr)
 
 
 def _fraction(name: str, value: object) -> float:
@@ -167,8 +167,7 @@ class Optimizer:
         except ValueError as error:
             raise ValueError(f"the {self.name} state: {error}") from None
         t, arrays = state["t"], state["arrays"]
-        if isinstance(t, (bool, np.bool_)) or not isinstance(t, (int, np.integer)) or t < 0:
-            raise ValueError(f"the {self.name} state: t must be an integer ≥ 0; got {t!r}")
+        non_negative_int(f"the {self.name} state: t", t)
         if not isinstance(arrays, (list, tuple)):
             raise ValueError(f"the {self.name} state: arrays must be a list of ndarrays; got {type(arrays).__name__}")
         for i, a in enumerate(arrays):
@@ -246,11 +245,9 @@ class Momentum(Optimizer):
     def __init__(self, lr: float = 0.1, momentum: float = 0.9, nesterov: bool = False) -> None:
         super().__init__(lr)
         self.momentum = _fraction("momentum", momentum)
-        if not isinstance(nesterov, (bool, np.bool_)):
-            raise ValueError(f"nesterov must be True or False; got {nesterov!r}")
-        if nesterov and self.momentum == 0:
+        self.nesterov = boolean("nesterov", nesterov)
+        if self.nesterov and self.momentum == 0:
             raise ValueError(f"nesterov=True needs momentum > 0; got momentum={momentum!r}")
-        self.nesterov = bool(nesterov)
 
     def hyper_parameters(self) -> dict[str, float | bool]:
         return {"lr": self.lr, "momentum": self.momentum, "nesterov": self.nesterov}
@@ -299,7 +296,7 @@ class Adam(Optimizer):
         super().__init__(lr)
         self.beta1 = _fraction("beta1", beta1)
         self.beta2 = _fraction("beta2", beta2)
-        self.eps = real_number("eps", eps, "a finite number > 0", lambda v: v > 0)
+        self.eps = positive_number("eps", eps)
 
     def hyper_parameters(self) -> dict[str, float | bool]:
         return {"lr": self.lr, "beta1": self.beta1, "beta2": self.beta2, "eps": self.eps}
@@ -392,7 +389,7 @@ class RMSProp(Optimizer):
     def __init__(self, lr: float = 1e-3, rho: float = 0.9, eps: float = 1e-8) -> None:
         super().__init__(lr)
         self.rho = _fraction("rho", rho)
-        self.eps = real_number("eps", eps, "a finite number > 0", lambda v: v > 0)
+        self.eps = positive_number("eps", eps)
 
     def hyper_parameters(self) -> dict[str, float | bool]:
         return {"lr": self.lr, "rho": self.rho, "eps": self.eps}
@@ -433,9 +430,7 @@ def get_optimizer(name: str, **kwargs: Any) -> Optimizer:
     ValueError
         For an unknown name, a keyword the optimizer does not take, or a bad value.
     """
-    if not isinstance(name, str) or name not in OPTIMIZERS:
-        raise ValueError(f"optimizer {name!r} is unknown; choose one of {', '.join(OPTIMIZERS)}")
-    factory = OPTIMIZERS[name]
+    factory = OPTIMIZERS[known_name("optimizer", name, OPTIMIZERS)]
     accepted = inspect.signature(factory).parameters
     for key in kwargs:
         if key not in accepted:

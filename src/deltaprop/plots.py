@@ -30,6 +30,7 @@ import numpy as np
 from .atomic import atomic_write
 from .network import Network, class_labels
 from .training import History
+from .validation import integer, is_integer, non_negative, positive_int, real_number
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -249,8 +250,7 @@ def confusion_counts(y_true: object, y_pred: object, n_classes: int) -> np.ndarr
     ValueError
         If the vectors differ in length or hold anything but integer labels in [0, n_classes).
     """
-    if isinstance(n_classes, bool) or not isinstance(n_classes, (int, np.integer)) or n_classes < 1:
-        raise ValueError(f"n_classes must be a positive integer; got {n_classes!r}")
+    positive_int("n_classes", n_classes)
     y_true, y_pred = _labels("y_true", y_true, n_classes), _labels("y_pred", y_pred, n_classes)
     if len(y_true) != len(y_pred):
         raise ValueError(f"y_true and y_pred must have the same length; got {len(y_true)} and {len(y_pred)}")
@@ -379,13 +379,8 @@ def _series(h: dict, key: str, length: int, none_allowed: bool = False, may_be_e
         raise ValueError(f"history[{key!r}] has {len(values)} entries; it must have {allowed}")
     out = np.empty(len(values))
     for i, v in enumerate(values):
-        if v is None and none_allowed:
-            out[i] = np.nan
-        elif _is_number(v) and math.isfinite(v):
-            out[i] = v
-        else:
-            allowed = "a finite number or None" if none_allowed else "a finite number"
-            raise ValueError(f"history[{key!r}][{i}] must be {allowed}; got {v!r}")
+        allowed = "a finite number or None" if none_allowed else "a finite number"
+        out[i] = np.nan if v is None and none_allowed else real_number(f"history[{key!r}][{i}]", v, allowed, lambda _: True)
     return out
 
 
@@ -393,9 +388,7 @@ def _best_epoch(best: object, epochs: int) -> int | None:
     """Check history['best_epoch']: ``None`` or an epoch number in [1, epochs]."""
     if best is None:
         return None
-    if isinstance(best, bool) or not isinstance(best, (int, np.integer)) or not 1 <= best <= epochs:
-        raise ValueError(f"history['best_epoch'] must be None or an epoch number from 1 to {epochs}; got {best!r}")
-    return int(best)
+    return integer("history['best_epoch']", best, f"None or an epoch number from 1 to {epochs}", lambda v: 1 <= v <= epochs)
 
 
 def _norm_table(raw: object) -> np.ndarray:
@@ -413,8 +406,7 @@ def _norm_table(raw: object) -> np.ndarray:
                 f"history['gradient_norms'][{e}] has {len(epoch)} norms; every epoch needs one per layer ({layers or 'at least 1'})"
             )
         for i, v in enumerate(epoch):
-            if not (_is_number(v) and math.isfinite(v) and v >= 0):
-                raise ValueError(f"history['gradient_norms'][{e}][{i}] must be a finite number ≥ 0; got {v!r}")
+            non_negative(f"history['gradient_norms'][{e}][{i}]", v)
     return np.array(raw, dtype=np.float64)
 
 
@@ -451,7 +443,7 @@ def _tile_shape(shape: object, n_in: int) -> tuple[int, int]:
     if (
         not isinstance(shape, (tuple, list))
         or len(shape) != 2
-        or not all(isinstance(s, (int, np.integer)) and not isinstance(s, bool) and s > 0 for s in shape)
+        or not all(is_integer(s) and s > 0 for s in shape)
     ):
         raise ValueError(f"shape must be (height, width), two positive integers; got {shape!r}")
     if shape[0] * shape[1] != n_in:
@@ -461,7 +453,3 @@ def _tile_shape(shape: object, n_in: int) -> tuple[int, int]:
 
 def _is_list(value: object) -> bool:
     return isinstance(value, (list, tuple, np.ndarray))
-
-
-def _is_number(value: object) -> bool:
-    return isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, (bool, np.bool_))

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import base64
 import io
-import json
 import math
 import os
 import struct
@@ -34,34 +33,22 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .atomic import atomic_write
+from .metrics import check_metrics, read_metrics
 from .network import Network, class_labels
 from .serialize import load
+from .training.checkpoint import METRICS_FILE, MODEL_FILE
+from .validation import is_real
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
+# read_metrics is deltaprop.metrics.read_metrics, re-exported beside load_run that uses it
 __all__ = ["load_run", "read_metrics", "class_scores", "render_report", "write_report"]
 
 #: Suffixes the report file may have.
 SUFFIXES = (".html", ".htm")
 #: The browser may load pictures from ``data:`` URIs and apply the inline style; nothing else.
 CONTENT_SECURITY_POLICY = "default-src 'none'; img-src data:; style-src 'unsafe-inline'"
-
-# The fields of a metrics file that the report reads, and what each must be (null is always allowed).
-_METRIC_FIELDS: dict[str, tuple[tuple[type, ...], str]] = {
-    "test_accuracy": ((int, float), "a number"),
-    "test_cost": ((int, float), "a number"),
-    "train_seconds": ((int, float), "a number"),
-    "epochs": ((int,), "an integer"),
-    "dataset": ((str,), "a string"),
-    "sizes": ((list,), "a list of layer widths"),
-    "optimizer": ((dict,), "an object"),
-    "settings": ((dict,), "an object"),
-    "batch_size": ((int,), "an integer"),
-    "l2": ((int, float), "a number"),
-    "seed": ((int,), "an integer"),
-    "history": ((dict,), "an object"),
-}
 
 _STYLE = """
 body{margin:0;background:#f6f8fa;color:#1b1b1b;line-height:1.45;
@@ -124,11 +111,11 @@ def load_run(source: str | os.PathLike, metrics: str | os.PathLike | None = None
             raise TypeError(f"{name} must be a path (str or Path); got {type(path).__name__}")
     source = Path(source)
     if source.is_dir():
-        model = source / "model.npz"
+        model = source / MODEL_FILE
         if not model.is_file():
-            raise FileNotFoundError(f"{source}: a run folder must hold model.npz (as 'deltaprop train --checkpoint {source}' writes it); it has none")
-        if metrics is None and (source / "metrics.json").is_file():
-            metrics = source / "metrics.json"
+            raise FileNotFoundError(f"{source}: a run folder must hold {MODEL_FILE} (as 'deltaprop train --checkpoint {source}' writes it); it has none")
+        if metrics is None and (source / METRICS_FILE).is_file():
+            metrics = source / METRICS_FILE
     elif source.exists():
         model = source
     else:
@@ -143,43 +130,6 @@ def load_run(source: str | os.PathLike, metrics: str | os.PathLike | None = None
             f"{metrics} describes a network of widths {widths} but {model} has {','.join(map(str, net.sizes))}: they are not from the same run"
         )
     return net, values
-
-
-def read_metrics(path: str | os.PathLike) -> dict:
-    """Read a metrics JSON and check the fields the report uses (see ``deltaprop train --metrics``).
-
-    Every field may be missing or ``null``; one that is present must have the JSON type it
-    has when ``deltaprop train`` writes it. The history's own entries are checked when drawn.
-
-    Raises
-    ------
-    FileNotFoundError
-        If there is no such file.
-    ValueError
-        If it is not JSON, not an object, or a field has the wrong type.
-    """
-    path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"{path}: no such metrics file")
-    try:
-        values = json.loads(path.read_text(encoding="utf-8"))
-    except (ValueError, RecursionError) as e:  # JSONDecodeError and UnicodeDecodeError are ValueErrors
-        raise ValueError(f"{path}: not a JSON file ({e})") from None
-    if not isinstance(values, dict):
-        raise ValueError(f"{path}: must hold a JSON object, as 'deltaprop train --metrics' writes; got a {type(values).__name__}")
-    _check_metrics(values, str(path))
-    return values
-
-
-def _check_metrics(values: Mapping, where: str) -> None:
-    """Check the types of the fields the report reads; ``where`` begins the error message."""
-    for key, (types, what) in _METRIC_FIELDS.items():
-        value = values.get(key)
-        if value is not None and (isinstance(value, bool) or not isinstance(value, types)):
-            raise ValueError(f"{where}: {key!r} must be {what} or null; got {json.dumps(value, default=repr)[:60]}")
-    sizes = values.get("sizes")
-    if sizes is not None and not all(isinstance(s, int) and not isinstance(s, bool) for s in sizes):
-        raise ValueError(f"{where}: 'sizes' must be a list of layer widths (integers); got {json.dumps(sizes, default=repr)[:60]}")
 
 
 # ---------------------------------------------------------------------------- scores
@@ -227,7 +177,7 @@ def render_report(
     ----------
     net : Network
     metrics : dict, optional
-        What ``deltaprop train --metrics`` writes (see :func:`read_metrics`): hyper-parameters,
+        What ``deltaprop train --metrics`` writes (see :func:`deltaprop.metrics.read_metrics`): hyper-parameters,
         timings and the history behind the curves.
     dataset : str or PathLike, optional
         The data set whose test split the scores are measured on (a name or a path, as
@@ -253,7 +203,7 @@ def render_report(
     if metrics is not None:
         if not isinstance(metrics, Mapping):
             raise TypeError(f"metrics must be a dict (what 'deltaprop train --metrics' writes); got {type(metrics).__name__}")
-        _check_metrics(metrics, "metrics")
+        check_metrics(metrics, "metrics")
         metrics = dict(metrics)
     name = _dataset_name(net, metrics, dataset)
     (X_train, y_train), (X_test, y_test) = datasets.load(name, target=target)
@@ -453,7 +403,7 @@ def _timings(metrics: dict | None) -> str:
     rows = [("training, wall time", _seconds(metrics.get("train_seconds"))), ("epochs", _value(metrics.get("epochs")))]
     history = metrics.get("history") or {}
     per_epoch = history.get("seconds")
-    if isinstance(per_epoch, list) and per_epoch and all(isinstance(s, (int, float)) and not isinstance(s, bool) for s in per_epoch):
+    if isinstance(per_epoch, list) and per_epoch and all(is_real(s) for s in per_epoch):
         rows += [
             ("in the gradient steps", _seconds(sum(per_epoch))),
             ("per epoch, mean", _seconds(sum(per_epoch) / len(per_epoch))),

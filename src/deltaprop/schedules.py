@@ -28,10 +28,7 @@ import math
 from collections.abc import Callable
 from typing import Any
 
-import numpy as np
-
-from .validation import real_number
-from .validation import non_negative, positive_int
+from .validation import known_name, non_negative, non_negative_int, positive_int, positive_number, real_number
 
 __all__ = [
     "Schedule",
@@ -71,9 +68,7 @@ class Schedule:
         ValueError
             If ``epoch`` is not an integer ≥ 0 or ``base_lr`` not a finite number > 0.
         """
-        if isinstance(epoch, (bool, np.bool_)) or not isinstance(epoch, (int, np.integer)) or epoch < 0:
-            raise ValueError(f"epoch must be an integer ≥ 0; got {epoch!r}")
-        return self._rate(int(epoch), real_number("base_lr", base_lr, "a finite number > 0", lambda v: v > 0))
+        return self._rate(non_negative_int("epoch", epoch), positive_number("base_lr", base_lr))
 
     def _rate(self, epoch: int, base_lr: float) -> float:
         raise NotImplementedError
@@ -271,9 +266,7 @@ class ReduceOnPlateau(Schedule):
         self, factor: float = 0.1, patience: int = 10, threshold: float = 1e-4, min_lr: float = 0.0, mode: str = "min"
     ) -> None:
         self.factor = real_number("factor", factor, "a number in (0, 1)", lambda v: 0 < v < 1)
-        if isinstance(patience, (bool, np.bool_)) or not isinstance(patience, (int, np.integer)) or patience < 0:
-            raise ValueError(f"patience must be an integer ≥ 0; got {patience!r}")
-        self.patience = int(patience)
+        self.patience = non_negative_int("patience", patience)
         self.threshold = non_negative("threshold", threshold)
         self.min_lr = non_negative("min_lr", min_lr)
         if mode not in ("min", "max"):
@@ -315,9 +308,7 @@ class ReduceOnPlateau(Schedule):
         if self.best is not None:
             self.best = real_number("best", self.best, "a finite number or None", lambda v: True)
         for name in ("bad_epochs", "reductions"):
-            value = getattr(self, name)
-            if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)) or value < 0:
-                raise ValueError(f"{name} must be an integer ≥ 0; got {value!r}")
+            non_negative_int(name, getattr(self, name))
         if self.bad_epochs > self.patience:
             raise ValueError(f"bad_epochs must be at most patience={self.patience}; got {self.bad_epochs!r}")
 
@@ -386,10 +377,8 @@ def get_schedule(name: str, epochs: int, **kwargs: Any) -> Schedule:
     ValueError
         For an unknown name, a keyword the schedule does not take, or a bad value.
     """
-    if not isinstance(name, str) or name not in SCHEDULES:
-        raise ValueError(f"schedule {name!r} is unknown; choose one of {', '.join(SCHEDULES)}")
+    build = SCHEDULES[known_name("schedule", name, SCHEDULES)]
     epochs = positive_int("epochs", epochs)
-    build = SCHEDULES[name]
     accepted = list(inspect.signature(build).parameters)[1:]
     for key in kwargs:
         if key not in accepted:

@@ -6,31 +6,88 @@ raises a ``ValueError`` whose message names the parameter, the value and what is
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 
 import numpy as np
 
-__all__ = ["positive_int", "real_number", "non_negative", "all_finite", "as_sample_weight", "as_inputs", "as_targets"]
+__all__ = [
+    "is_integer",
+    "is_real",
+    "integer",
+    "positive_int",
+    "non_negative_int",
+    "real_number",
+    "positive_number",
+    "non_negative",
+    "boolean",
+    "known_name",
+    "all_finite",
+    "as_sample_weight",
+    "as_inputs",
+    "as_targets",
+]
+
+
+def is_integer(value: object) -> bool:
+    """Return whether ``value`` is a Python or NumPy integer (a bool is not one)."""
+    return isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
+
+
+def is_real(value: object) -> bool:
+    """Return whether ``value`` is a Python or NumPy integer or float, NaN and inf included
+    (a bool is not one)."""
+    return isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, (bool, np.bool_))
+
+
+def integer(name: str, value: object, allowed: str, ok: Callable[[int], bool]) -> int:
+    """Return ``value`` as an int if it is an integer (:func:`is_integer`) for which ``ok``
+    holds; else raise ``ValueError`` saying ``name must be {allowed}; got {value!r}``."""
+    if not is_integer(value) or not ok(value):
+        raise ValueError(f"{name} must be {allowed}; got {value!r}")
+    return int(value)
 
 
 def positive_int(name: str, value: object) -> int:
     """Return ``value`` as an int if it is a positive integer (not a bool), else raise."""
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise ValueError(f"{name} must be a positive integer; got {value!r}")
-    return int(value)
+    return integer(name, value, "a positive integer", lambda v: v >= 1)
+
+
+def non_negative_int(name: str, value: object) -> int:
+    """Return ``value`` as an int if it is an integer ≥ 0 (not a bool), else raise."""
+    return integer(name, value, "an integer ≥ 0", lambda v: v >= 0)
 
 
 def real_number(name: str, value: object, allowed: str, ok: Callable[[float], bool]) -> float:
-    """Return ``value`` as a float if it is a finite real number (not a bool) for which ``ok``
-    holds; else raise ``ValueError`` saying ``name must be {allowed}; got {value!r}``."""
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)) or not np.isfinite(value) or not ok(value):
+    """Return ``value`` as a float if it is a finite real number (:func:`is_real`) for which
+    ``ok`` holds; else raise ``ValueError`` saying ``name must be {allowed}; got {value!r}``."""
+    if not is_real(value) or not np.isfinite(value) or not ok(value):
         raise ValueError(f"{name} must be {allowed}; got {value!r}")
     return float(value)
+
+
+def positive_number(name: str, value: object) -> float:
+    """Return ``value`` as a float if it is a finite real number > 0, or raise ValueError."""
+    return real_number(name, value, "a finite number > 0", lambda v: v > 0)
 
 
 def non_negative(name: str, value: object) -> float:
     """Return ``value`` as a float if it is a finite real number ≥ 0, or raise ValueError."""
     return real_number(name, value, "a finite number ≥ 0", lambda v: v >= 0)
+
+
+def boolean(name: str, value: object) -> bool:
+    """Return ``value`` as a bool if it is a Python or NumPy bool, or raise ValueError."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise ValueError(f"{name} must be True or False; got {value!r}")
+    return bool(value)
+
+
+def known_name(kind: str, name: object, names: Collection[str]) -> str:
+    """Return ``name`` if it is one of ``names`` (a registry's keys), else raise ValueError
+    saying ``{kind} {name!r} is unknown; choose one of ...``."""
+    if not isinstance(name, str) or name not in names:
+        raise ValueError(f"{kind} {name!r} is unknown; choose one of {', '.join(names)}")
+    return name
 
 
 def _first_bad(mask: np.ndarray) -> str:

@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 import deltaprop as dp
-from deltaprop.training.checkpoint import read_checkpoint, write_checkpoint
+from deltaprop.training.checkpoint import CHECKPOINT_FILE, METRICS_FILE, MODEL_FILE, read_checkpoint, write_checkpoint
 from deltaprop.optimizers import Adam, AdamW, Momentum, RMSProp
 from deltaprop.schedules import CosineAnnealing, ReduceOnPlateau, WarmUp
 
@@ -28,6 +28,11 @@ def digits():
 
 def make_net(sizes=(64, 20, 10), dtype="float32"):
     return dp.Network(list(sizes), activation="sigmoid", output="softmax", cost="log_likelihood", dtype=dtype, seed=1)
+
+
+def test_run_folder_names_are_the_documented_ones():
+    """The README and users' existing run folders spell these; every other test uses the names."""
+    assert (CHECKPOINT_FILE, MODEL_FILE, METRICS_FILE) == ("checkpoint.npz", "model.npz", "metrics.json")
 
 
 #: Each case: the arguments of one run (fresh objects at every call), its epochs E and the
@@ -97,7 +102,7 @@ def test_resume_without_a_checkpoint_starts_afresh(digits, tmp_path):
     net_a, history_a = train(digits, "nesterov", 2)
     net_b, history_b = train(digits, "nesterov", 2, checkpoint=tmp_path / "new" / "folder", resume=True)
     assert_same_run(net_a, history_a, net_b, history_b)
-    assert sorted(os.listdir(tmp_path / "new" / "folder")) == ["checkpoint.npz", "model.npz"]
+    assert sorted(os.listdir(tmp_path / "new" / "folder")) == sorted([CHECKPOINT_FILE, MODEL_FILE])
 
 
 class SigintAt(dp.Callback):
@@ -153,8 +158,8 @@ def test_resuming_a_run_that_early_stopping_ended_changes_nothing(digits, tmp_pa
 def test_the_checkpoint_folder_holds_the_run_state_and_the_model(digits, tmp_path):
     folder = tmp_path / "run"
     net, history = train(digits, "adam", 2, checkpoint=folder)
-    assert sorted(os.listdir(folder)) == ["checkpoint.npz", "model.npz"]  # no temporary files left
-    model = dp.load(folder / "model.npz")
+    assert sorted(os.listdir(folder)) == sorted([CHECKPOINT_FILE, MODEL_FILE])  # no temporary files left
+    model = dp.load(folder / MODEL_FILE)
     assert model.sizes == net.sizes and model.dtype == net.dtype
     for a, b in zip(model.parameters(), net.parameters()):
         np.testing.assert_array_equal(a, b)
@@ -167,7 +172,7 @@ def test_the_checkpoint_folder_holds_the_run_state_and_the_model(digits, tmp_pat
     rng = np.random.default_rng(5)  # the Generator after the two epochs' shuffles
     rng.permutation(300), rng.permutation(300)
     assert state["generator"] == rng.bit_generator.state
-    with zipfile.ZipFile(folder / "checkpoint.npz") as archive:
+    with zipfile.ZipFile(folder / CHECKPOINT_FILE) as archive:
         for info in archive.infolist():
             assert info.filename.endswith(".npy")
 
@@ -192,7 +197,7 @@ def test_the_checkpoint_folder_holds_the_run_state_and_the_model(digits, tmp_pat
 def test_resuming_with_other_arguments_is_refused(digits, tmp_path, change, message):
     X, y = digits[:2]
     dp.fit(make_net(), X, y, epochs=1, batch_size=10, optimizer=dp.SGD(lr=0.5), checkpoint=tmp_path, progress=False)
-    saved = (tmp_path / "checkpoint.npz").read_bytes()
+    saved = (tmp_path / CHECKPOINT_FILE).read_bytes()
     args = {"batch_size": 10, "optimizer": dp.SGD(lr=0.5)} | change
     net = make_net(args.pop("sizes", (64, 20, 10)), args.pop("dtype", "float32"))
     before = [p.copy() for p in net.parameters()]
@@ -201,7 +206,7 @@ def test_resuming_with_other_arguments_is_refused(digits, tmp_path, change, mess
         dp.fit(net, X[:rows], y[:rows], epochs=3, checkpoint=tmp_path, resume=True, progress=False, **args)
     for p, b in zip(net.parameters(), before):
         np.testing.assert_array_equal(p, b)
-    assert (tmp_path / "checkpoint.npz").read_bytes() == saved
+    assert (tmp_path / CHECKPOINT_FILE).read_bytes() == saved
 
 
 @pytest.mark.parametrize("with_schedule", [True, False])
@@ -305,10 +310,10 @@ def _wrong_shape(path):
 def test_a_damaged_or_foreign_checkpoint_is_refused(digits, tmp_path, damage, detail):
     X, y = digits[:2]
     dp.fit(make_net(), X, y, epochs=1, checkpoint=tmp_path, progress=False)
-    damage(tmp_path / "checkpoint.npz")
+    damage(tmp_path / CHECKPOINT_FILE)
     net = make_net()
     before = [p.copy() for p in net.parameters()]
-    with pytest.raises(ValueError, match=f"^{tmp_path / 'checkpoint.npz'}: not a valid deltaprop checkpoint: .*{detail}"):
+    with pytest.raises(ValueError, match=f"^{tmp_path / CHECKPOINT_FILE}: not a valid deltaprop checkpoint: .*{detail}"):
         dp.fit(net, X, y, epochs=2, checkpoint=tmp_path, resume=True, progress=False)
     for p, b in zip(net.parameters(), before):
         np.testing.assert_array_equal(p, b)
@@ -340,7 +345,7 @@ def test_write_and_read_round_trip(tmp_path):
 def test_a_failing_write_leaves_the_previous_checkpoint_intact(digits, tmp_path, monkeypatch):
     X, y = digits[:2]
     dp.fit(make_net(), X, y, epochs=1, checkpoint=tmp_path, progress=False)
-    saved = (tmp_path / "checkpoint.npz").read_bytes()
+    saved = (tmp_path / CHECKPOINT_FILE).read_bytes()
 
     def savez_that_fails(file, *args, **kwargs):
         file.write(b"PK\x03\x04 half of an archive")
@@ -350,8 +355,8 @@ def test_a_failing_write_leaves_the_previous_checkpoint_intact(digits, tmp_path,
     with pytest.raises(OSError, match="No space left on device"):
         dp.fit(make_net(), X, y, epochs=3, checkpoint=tmp_path, resume=True, progress=False)
     monkeypatch.undo()
-    assert (tmp_path / "checkpoint.npz").read_bytes() == saved
-    assert sorted(os.listdir(tmp_path)) == ["checkpoint.npz", "model.npz"]  # the temporary file is gone
+    assert (tmp_path / CHECKPOINT_FILE).read_bytes() == saved
+    assert sorted(os.listdir(tmp_path)) == sorted([CHECKPOINT_FILE, MODEL_FILE])  # the temporary file is gone
     state, _ = read_checkpoint(tmp_path)
     assert len(state["history"]["cost"]) == 1
 
@@ -412,7 +417,7 @@ def kill_and_resume(tmp_path, kills, epochs, seed, every_steps=0):
     if every_steps:
         per_epoch *= every_steps / 162  # 1294 training rows in batches of 8: 162 steps an epoch
     rng = np.random.default_rng(seed)
-    checkpoint = tmp_path / "killed" / "checkpoint.npz"
+    checkpoint = tmp_path / "killed" / CHECKPOINT_FILE
     landed = 0
     for _ in range(kills):
         mtime = checkpoint.stat().st_mtime_ns if checkpoint.exists() else None

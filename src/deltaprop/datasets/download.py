@@ -25,6 +25,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from ..atomic import atomic_write
+from ..validation import known_name
 
 __all__ = ["MD5", "MIRRORS", "STANDARD_FILES", "data_home", "fetch"]
 
@@ -128,8 +129,7 @@ def fetch(name: str, progress: bool = True) -> Path:
         file and says why (``checksum mismatch``, network unreachable, ...) and how else to get
         the data.
     """
-    if name not in MD5:
-        raise ValueError(f"data set name {name!r} is unknown; choose one of {', '.join(MD5)}")
+    known_name("data set name", name, MD5)
     folder = data_home() / name
     for filename in STANDARD_FILES:
         target = folder / filename

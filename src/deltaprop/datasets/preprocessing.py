@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..validation import real_number
+
 __all__ = ["Standardizer", "train_test_split"]
 
 
@@ -16,8 +18,7 @@ def train_test_split(
 
     Returns ``((X_train, y_train), (X_test, y_test))``; the same seed gives the same split.
     """
-    if not isinstance(test_fraction, (int, float)) or not 0 < test_fraction < 1:
-        raise ValueError(f"test_fraction must be a number in (0, 1); got {test_fraction!r}")
+    test_fraction = real_number("test_fraction", test_fraction, "a number in (0, 1)", lambda v: 0 < v < 1)
     n_test = round(len(X) * test_fraction)
     if not 0 < n_test < len(X):
         raise ValueError(f"test_fraction {test_fraction} leaves no rows for training or testing in {len(X)} examples")

@@ -21,6 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..validation import known_name
 from .digits import load_digits
 from .download import MIRRORS, data_home, fetch
 from .idx import STANDARD_FILES, load_idx_folder
@@ -68,8 +69,7 @@ def _has_idx_files(folder: Path) -> bool:
 
 def locate(name: str) -> str | None:
     """Return where data set ``name`` is found on this machine, or ``None`` if it is missing."""
-    if name not in DATASETS:
-        raise ValueError(f"data set {name!r} is unknown; choose one of {', '.join(DATASETS)}")
+    known_name("data set", name, DATASETS)
     if name in SYNTHETIC:
         return "generated"
     if name == "digits":

@@ -20,6 +20,8 @@ from collections.abc import Callable
 
 import numpy as np
 
+from ..validation import integer, non_negative
+
 __all__ = ["xor", "moons", "circles", "spirals", "SYNTHETIC"]
 
 #: radius of the inner circle of :func:`circles` (the outer one has radius 1)
@@ -32,16 +34,8 @@ Seed = int | np.random.Generator | None
 
 def _check(n: object, noise: object) -> tuple[int, int]:
     """Validate ``n`` and ``noise``; return the class sizes (n - n // 2, n // 2)."""
-    if isinstance(n, (bool, np.bool_)) or not isinstance(n, (int, np.integer)) or n < 2:
-        raise ValueError(f"n must be an integer ≥ 2 (one point per class at least); got {n!r}")
-    if (
-        isinstance(noise, (bool, np.bool_))
-        or not isinstance(noise, (int, float, np.integer, np.floating))
-        or not math.isfinite(noise)
-        or noise < 0
-    ):
-        raise ValueError(f"noise must be a finite number ≥ 0; got {noise!r}")
-    n = int(n)
+    n = integer("n", n, "an integer ≥ 2 (one point per class at least)", lambda v: v >= 2)
+    non_negative("noise", noise)
     return n - n // 2, n // 2
 
 

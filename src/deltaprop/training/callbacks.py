@@ -29,7 +29,7 @@ from ..backprop import backprop
 from ..schedules import Schedule
 from ..serialize import save
 from ..validation import non_negative, positive_int
-from .checkpoint import CHECKPOINT_FILE, read_state, write_state
+from .checkpoint import CHECKPOINT_FILE, MODEL_FILE, read_state, write_state
 from .history import History
 from .trainer import Callback
 
@@ -217,12 +217,12 @@ class Checkpoint(Callback):
 
     def on_train_end(self) -> None:
         if self.trainer.history.stopped in _FINISHED:
-            save(self.trainer.net, self.folder / "model.npz")
+            save(self.trainer.net, self.folder / MODEL_FILE)
 
     def write(self) -> None:
         """Write the state and the model now."""
         write_state(self.folder, self.trainer.state_dict())
-        save(self.trainer.net, self.folder / "model.npz")
+        save(self.trainer.net, self.folder / MODEL_FILE)
 
 
 class Progress(Callback):

@@ -20,13 +20,18 @@ from typing import Any
 
 import numpy as np
 
+from ..archive import InvalidArchive, open_archive, read_member
 from ..atomic import atomic_write
-from ..serialize import _archive, _Invalid, _read_member
 
-__all__ = ["CHECKPOINT_FILE", "write_checkpoint", "read_checkpoint", "write_state", "read_state"]
+__all__ = ["CHECKPOINT_FILE", "MODEL_FILE", "METRICS_FILE", "write_checkpoint", "read_checkpoint", "write_state", "read_state"]
 
+# A checkpoint folder is a run folder: 'deltaprop report' reads the model and the metrics beside it.
 #: The name of the checkpoint file inside a checkpoint folder.
 CHECKPOINT_FILE = "checkpoint.npz"
+#: The model of the run, saved beside its checkpoint.
+MODEL_FILE = "model.npz"
+#: The metrics of the run (see :mod:`deltaprop.metrics`), written once training has ended.
+METRICS_FILE = "metrics.json"
 FORMAT = "deltaprop-checkpoint"
 VERSION = 2  # 2: the Trainer's state, valid after any step
 _MAX_ARRAYS = 10_000
@@ -60,14 +65,14 @@ def read_checkpoint(folder: str | os.PathLike) -> tuple[dict[str, Any], dict[str
     path = Path(folder) / CHECKPOINT_FILE
     if not path.is_file():
         raise FileNotFoundError(f"{folder}: no checkpoint here (no {CHECKPOINT_FILE}) to resume from")
-    with _archive(path, "checkpoint") as (archive, members):
-        header = _parse_header(_read_member(archive, members["header"], np.dtype("<U1"), None, 0))
+    with open_archive(path, "checkpoint") as (archive, members):
+        header = _parse_header(read_member(archive, members["header"], np.dtype("<U1"), None, 0))
         manifest = header["arrays"]
         if set(members) != {"header"} | set(manifest):
             extra, missing = sorted(set(members) - set(manifest) - {"header"}), sorted(set(manifest) - set(members))
-            raise _Invalid(f"its arrays do not match the header (missing {missing}, unexpected {extra})")
+            raise InvalidArchive(f"its arrays do not match the header (missing {missing}, unexpected {extra})")
         arrays = {
-            name: _read_member(archive, members[name], np.dtype(dtype), tuple(shape), 0)
+            name: read_member(archive, members[name], np.dtype(dtype), tuple(shape), 0)
             for name, (dtype, shape) in manifest.items()
         }
     return header["state"], arrays
@@ -78,16 +83,16 @@ def _parse_header(array: np.ndarray) -> dict[str, Any]:
     try:
         header = json.loads(str(array))
     except (json.JSONDecodeError, RecursionError) as e:
-        raise _Invalid(f"header is not readable JSON ({e})") from None
+        raise InvalidArchive(f"header is not readable JSON ({e})") from None
     if not isinstance(header, dict) or header.get("format") != FORMAT:
-        raise _Invalid(f"header format is not {FORMAT!r}")
+        raise InvalidArchive(f"header format is not {FORMAT!r}")
     if type(header.get("version")) is not int or header["version"] != VERSION:
-        raise _Invalid(f"format version {header.get('version')!r} is not supported (this deltaprop reads {VERSION})")
+        raise InvalidArchive(f"format version {header.get('version')!r} is not supported (this deltaprop reads {VERSION})")
     if not isinstance(header.get("state"), dict):
-        raise _Invalid("header has no 'state' object")
+        raise InvalidArchive("header has no 'state' object")
     manifest = header.get("arrays")
     if not isinstance(manifest, dict) or len(manifest) > _MAX_ARRAYS:
-        raise _Invalid("header has no valid 'arrays' manifest")
+        raise InvalidArchive("header has no valid 'arrays' manifest")
     for name, entry in manifest.items():
         if (
             not isinstance(entry, list)
@@ -97,7 +102,7 @@ def _parse_header(array: np.ndarray) -> dict[str, Any]:
             or len(entry[1]) > 8
             or not all(type(s) is int and 0 <= s <= 1 << 31 for s in entry[1])
         ):
-            raise _Invalid(f"manifest entry for {name!r} must be [dtype, shape]; got {entry!r}")
+            raise InvalidArchive(f"manifest entry for {name!r} must be [dtype, shape]; got {entry!r}")
     return header
 
 

@@ -22,7 +22,7 @@ import numpy as np
 from ..backprop import backprop
 from ..network import Network
 from ..penalty import Penalty
-from ..validation import positive_int, real_number
+from ..validation import all_finite, positive_int, positive_number
 
 __all__ = ["fit_full_batch", "FullBatchResult", "METHODS"]
 
@@ -127,7 +127,7 @@ def fit_full_batch(
     if not isinstance(method, str) or method not in METHODS:
         raise ValueError(f"method must be one of {', '.join(map(repr, METHODS))}; got {method!r}")
     max_iter = positive_int("max_iter", max_iter)
-    tol = real_number("tol", tol, "a finite number > 0", lambda v: v > 0)
+    tol = positive_number("tol", tol)
     X = net.inputs(X)
     Y = net.targets(y, len(X))
     penalty = Penalty.checked(l2, 0.0, None, len(X))
@@ -158,7 +158,7 @@ def fit_full_batch(
         )
     result.iterations, result.evaluations = int(found.nit), int(found.nfev)
     result.message, result.success = str(found.message), bool(found.success)
-    if np.isfinite(found.x).all() and np.isfinite(result.cost[-1]):
+    if all_finite(found.x) and np.isfinite(result.cost[-1]):
         write(found.x)
     else:  # keep the starting parameters rather than NaN or inf
         write(theta0)

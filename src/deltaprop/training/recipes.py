@@ -28,9 +28,14 @@ class Recipe:
     l2: float = 0.0
     dropout: float = 0.0
 
-    def describe(self) -> str:
-        """One line: the recipe's settings, as flags would spell them."""
-        return "  ".join(f"--{k.replace('_', '-')} {','.join(map(str, v)) if isinstance(v, tuple) else v}" for k, v in asdict(self).items())
+    def describe(self, n_in: int, n_out: int) -> str:
+        """One line: these settings as ``deltaprop train`` flags spell them.
+
+        The hidden widths appear inside ``--sizes``, between the data's ``n_in`` inputs and
+        ``n_out`` outputs, e.g. ``--sizes 64,100,10  --activation sigmoid  ...  --dropout 0.0``.
+        """
+        flags = {"sizes": ",".join(map(str, (n_in, *self.hidden, n_out)))} | {k: v for k, v in asdict(self).items() if k != "hidden"}
+        return "  ".join(f"--{k.replace('_', '-')} {v}" for k, v in flags.items())
 
 
 #: Nielsen's chapter-1 network and the learning rate that suits it: ≥ 98 % on digits in a second.
