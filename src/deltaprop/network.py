@@ -145,7 +145,6 @@ class Network:
     # ------------------------------------------------------------------ parameters
     def parameters(self) -> list[np.ndarray]:
         """Return ``[W0, b0, W1, b1, ...]``: the arrays themselves, for in-place updates."""
-        self.check_parameters()
         return [p for pair in zip(self.weights, self.biases) for p in pair]
 
     def check_parameters(self) -> None:

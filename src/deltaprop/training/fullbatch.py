@@ -128,6 +128,7 @@ def fit_full_batch(
         raise ValueError(f"method must be one of {', '.join(map(repr, METHODS))}; got {method!r}")
     max_iter = positive_int("max_iter", max_iter)
     tol = positive_number("tol", tol)
+    net.check_parameters()
     X = net.inputs(X)
     Y = net.targets(y, len(X))
     penalty = Penalty.checked(l2, 0.0, None, len(X))

@@ -151,7 +151,9 @@ class Trainer:
     Parameters
     ----------
     net : Network
-        Trained in place.
+        Trained in place: the Trainer updates the arrays of ``net.parameters()`` it found when
+        it was built, so change weights by writing into them (``net.weights[0][...] = W``), not
+        by assigning new arrays, while it trains.
     X : array_like, shape (n, n_0)
     y : array_like
         Labels (n,) or targets (n, n_out).
