@@ -176,7 +176,7 @@ def backprop(
                 delta *= mask  # a dropped unit passes no error back
         deltas[i] = delta
         shared_delta = delta * share  # C is the mean over the batch: its 1/n, once, on the small factor
-        db[i] = np.sum(shared_delta, axis=0, out=db[i])  # (BP3)
+        db[i] = shared_delta.sum(axis=0, out=db[i])  # (BP3)
         dW[i] = np.matmul(shared_delta.T, acts[i], out=dW[i])  # (BP4)
         if penalty:
             dW[i] += penalty.gradient(net.weights[i])  # + ∂/∂W of λ/(2n) Σw² + λ₁/n Σ|w|

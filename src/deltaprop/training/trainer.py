@@ -313,14 +313,14 @@ class Trainer:
             getattr(callback, hook)(*args)
 
     def _step(self, with_cost: bool = False) -> float | None:
+        start = time.perf_counter()  # History.seconds: the epoch's shuffle, steps and batch hooks
         if self._order is None:
             self._begin_epoch()
-        start = time.perf_counter()
         cost = self._update(with_cost)
-        self._epoch_seconds += time.perf_counter() - start
         for callback in self._hooks["on_batch_end"]:
             callback.on_batch_end((self.position - 1) // self.batch_size, self.net)
-        if self.position == self.n_train:
+        self._epoch_seconds += time.perf_counter() - start
+        if self.position == len(self._order):
             self._end_epoch()
         return cost
 
