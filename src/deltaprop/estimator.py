@@ -90,7 +90,7 @@ from .network import INITIALIZERS, Network
 from .optimizers import SGD, Adam, Momentum, Optimizer
 from .training import History, fit
 from .training.callbacks import EarlyStopping
-from .validation import non_negative, positive_int, real_number
+from .validation import boolean, non_negative, positive_int, positive_number, real_number
 
 __all__ = ["DeltaPropClassifier", "DeltaPropRegressor"]
 
@@ -111,11 +111,6 @@ def _one_of(name: str, value: object, allowed: Sequence[str]) -> str:
     if not isinstance(value, str) or value not in allowed:
         raise ValueError(f"{name} must be one of {', '.join(map(repr, allowed))}; got {value!r}")
     return value
-
-
-def _flag(name: str, value: object) -> None:
-    if not isinstance(value, (bool, np.bool_)):
-        raise ValueError(f"{name} must be True or False; got {value!r}")
 
 
 def _generator(random_state: object) -> np.random.Generator:
@@ -281,11 +276,11 @@ class _DeltaPropEstimator(BaseEstimator):
         if not (isinstance(self.batch_size, str) and self.batch_size == "auto"):
             if isinstance(self.batch_size, (bool, np.bool_)) or not isinstance(self.batch_size, (int, np.integer)) or self.batch_size < 1:
                 raise ValueError(f"batch_size must be 'auto' or a positive integer; got {self.batch_size!r}")
-        real_number("learning_rate_init", self.learning_rate_init, "a finite number > 0", lambda v: v > 0)
+        positive_number("learning_rate_init", self.learning_rate_init)
         positive_int("max_iter", self.max_iter)
         positive_int("n_iter_no_change", self.n_iter_no_change)
         for name in ("shuffle", "warm_start", "nesterovs_momentum", "early_stopping"):
-            _flag(name, getattr(self, name))
+            boolean(name, getattr(self, name))
         if not (isinstance(self.verbose, (bool, np.bool_)) or (isinstance(self.verbose, (int, np.integer)) and self.verbose >= 0)):
             raise ValueError(f"verbose must be True, False or an integer ≥ 0; got {self.verbose!r}")
         tol = non_negative("tol", self.tol)
@@ -295,7 +290,7 @@ class _DeltaPropEstimator(BaseEstimator):
         real_number("validation_fraction", self.validation_fraction, "a number in (0, 1)", lambda v: 0 < v < 1)
         real_number("beta_1", self.beta_1, "a number in [0, 1)", lambda v: 0 <= v < 1)
         real_number("beta_2", self.beta_2, "a number in [0, 1)", lambda v: 0 <= v < 1)
-        real_number("epsilon", self.epsilon, "a finite number > 0", lambda v: v > 0)
+        positive_number("epsilon", self.epsilon)
         real_number("dropout", self.dropout, "a probability in [0, 1)", lambda v: 0 <= v < 1)
         if self.solver == "lbfgs" and self.dropout:
             raise ValueError(f"dropout needs a stochastic solver ('sgd' or 'adam'); solver='lbfgs' got dropout={self.dropout!r}")

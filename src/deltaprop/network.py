@@ -19,7 +19,7 @@ from .activations import Activation, get_activation
 from .backprop import Gradients, backprop, backprop_per_example, forward
 from .costs import Cost, get_cost
 from .penalty import NO_PENALTY, Penalty
-from .validation import as_inputs, as_sample_weight, as_targets, positive_int
+from .validation import as_inputs, as_sample_weight, as_targets, known_name, positive_int
 
 __all__ = ["Network", "INITIALIZERS"]
 
@@ -126,8 +126,7 @@ class Network:
             raise ValueError(f"dtype {dtype!r} is not a NumPy dtype; use float32 or float64") from None
         if self.dtype not in (np.float32, np.float64):
             raise ValueError(f"dtype {self.dtype.name!r} is not supported; use float32 or float64")
-        if not isinstance(init, str) or init not in INITIALIZERS:
-            raise ValueError(f"init {init!r} is unknown; choose one of {', '.join(INITIALIZERS)}")
+        known_name("init", init, INITIALIZERS)
         if not (seed is None or isinstance(seed, np.random.Generator) or (isinstance(seed, (int, np.integer)) and not isinstance(seed, bool) and seed >= 0)):
             raise ValueError(f"seed must be an integer ≥ 0, a numpy Generator or None; got {seed!r}")
         rng = np.random.default_rng(seed)

@@ -33,7 +33,7 @@ from ..backprop import backprop, dropout_masks, forward
 from ..network import Network, class_labels
 from ..optimizers import SGD, Optimizer, optimizer_from_state
 from ..penalty import Penalty
-from ..validation import all_finite, as_sample_weight, non_negative, positive_int, real_number
+from ..validation import all_finite, as_sample_weight, non_negative, positive_int, positive_number
 from .history import History
 
 __all__ = ["Trainer", "Callback", "TrainingDiverged", "evaluate", "measure", "check_callbacks", "EVAL_CHUNK"]
@@ -221,7 +221,7 @@ class Trainer:
         self.dropout = non_negative("dropout", dropout)
         if self.dropout >= 1:
             raise ValueError(f"dropout must be a probability in [0, 1); got {dropout!r}")
-        self.max_norm = None if max_norm is None else real_number("max_norm", max_norm, "a finite number > 0", lambda v: v > 0)
+        self.max_norm = None if max_norm is None else positive_number("max_norm", max_norm)
         if optimizer is not None and not isinstance(optimizer, Optimizer):
             raise TypeError(f"optimizer must be a deltaprop Optimizer such as SGD(lr=0.5); got {optimizer!r}")
         callbacks = check_callbacks(callbacks)
