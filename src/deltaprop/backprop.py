@@ -149,7 +149,7 @@ def backprop(
     out : sequence of ndarray, optional
         Arrays ``[dW0, db0, dW1, db1, ...]`` (``Network.parameters()`` order, shapes and dtype)
         that BP3 and BP4 write into instead of allocating: a trainer passes views of one flat
-        gradient buffer.
+        gradient buffer. Not checked (the training step's hot path).
 
     Returns
     -------
@@ -178,8 +178,7 @@ def backprop(
         shared_delta = delta * share  # C is the mean over the batch: its 1/n, once, on the small factor
         db[i] = shared_delta.sum(axis=0, out=db[i])  # (BP3)
         dW[i] = np.matmul(shared_delta.T, acts[i], out=dW[i])  # (BP4)
-        if penalty:
-            dW[i] += penalty.gradient(net.weights[i])  # + ∂/∂W of λ/(2n) Σw² + λ₁/n Σ|w|
+        penalty.add_gradient(dW[i], net.weights[i])  # + ∂/∂W of λ/(2n) Σw² + λ₁/n Σ|w|
     return Gradients(dW, db, deltas, acts[-1])
 
 
@@ -207,6 +206,8 @@ def backprop_per_example(net: Layers, X: np.ndarray, Y: np.ndarray, penalty: Pen
             Delta[i] += np.outer(delta, a[i])  # (BP4) Δ^(l) += δ^(l+1) (a^(l))ᵀ
             if i > 0:
                 delta = (net.weights[i].T @ delta) * net.activations[i - 1].derivative(z[i - 1], a[i])  # (BP2)
-    dW = [D / n + penalty.gradient(W) for D, W in zip(Delta, net.weights)]
+    dW = [D / n for D in Delta]
+    for D, W in zip(dW, net.weights):
+        penalty.add_gradient(D, W)
     db = [D / n for D in Delta_b]
     return Gradients(dW, db, deltas, outputs)

@@ -134,6 +134,9 @@ class _Convergence(EarlyStopping):
     it prints ``MLPClassifier``'s lines.
     """
 
+    #: Interrupted too, MLPClassifier keeps the best score's weights.
+    restore_after = (*EarlyStopping.restore_after, "interrupted")
+
     def __init__(self) -> None:
         super().__init__(patience=1, monitor="cost", strict=False, restore_best=False)
         self.scores: list[float] = []

@@ -7,7 +7,7 @@ Both seeds regularise the mean cost C₀ over the weights only, never the biases
     C = C₀ + λ/(2n) Σ w²  (+ λ₁/n Σ |w|)      so      ∂C/∂w = ∂C₀/∂w + (λ/n) w  (+ (λ₁/n) sign w)
 
 A :class:`Penalty` carries the three numbers that belong together; BP4 gives ∂C₀/∂W and
-:meth:`Penalty.gradient` the rest.
+:meth:`Penalty.add_gradient` adds the rest.
 """
 
 from __future__ import annotations
@@ -60,12 +60,12 @@ class Penalty:
             total += self.l1 / self.n * sum(np.sum(np.abs(W)) for W in weights)
         return total
 
-    def gradient(self, W: np.ndarray) -> np.ndarray:
-        """Return ∂/∂W of the penalty: (λ/n) W + (λ₁/n) sign(W)."""
-        gradient = (self.l2 / self.n) * W
+    def add_gradient(self, dW: np.ndarray, W: np.ndarray) -> None:
+        """Add ∂/∂W of the penalty, (λ/n) W + (λ₁/n) sign(W), to ``dW`` in place."""
+        if self.l2:
+            dW += (self.l2 / self.n) * W
         if self.l1:
-            gradient += (self.l1 / self.n) * np.sign(W)
-        return gradient
+            dW += (self.l1 / self.n) * np.sign(W)
 
 
 #: The cost without regularisation.

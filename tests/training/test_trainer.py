@@ -201,8 +201,9 @@ def test_callbacks_are_called_in_the_order_of_a_run(digits):
     epoch = lambda e: [("epoch", e), "g", 0, "g", 1, "g", 2, ("end", e, e + 1, e + 1)]  # noqa: E731
     assert calls.calls == ["train", *epoch(0), *epoch(1), ("done", None)]
     calls.calls.clear()
-    trainer.step()  # stepping by hand calls the epoch and batch hooks, not the train ones
-    assert calls.calls == [("epoch", 2), "g", 0]
+    trainer.step()  # a step by hand after fit begins training again
+    trainer.step()
+    assert calls.calls == ["train", ("epoch", 2), "g", 0, "g", 1]
 
 
 def test_a_gradient_norms_callback_records_every_layer_after_every_epoch(digits):
@@ -245,3 +246,148 @@ def test_checkpoints_every_k_steps_resume_inside_an_epoch_bit_for_bit(digits, tm
     assert resumed.steps_done == whole.steps_done
     assert_same(whole.net, whole.history, resumed.net, resumed.history)
     assert dp.load(tmp_path / "model.npz").parameters()[0].tobytes() == whole.net.weights[0].tobytes()
+
+
+# ---------------------------------------------------------------- what a review found
+class RaiseLearningRate(dp.Callback):
+    def __init__(self, epoch, lr):
+        self.epoch, self.lr = epoch, lr
+
+    def on_epoch_end(self, epoch, history, net):
+        if epoch == self.epoch:
+            self.trainer.optimizer.lr = self.lr
+
+
+def test_a_run_that_diverges_keeps_its_last_good_checkpoint_inside_epochs(digits, tmp_path):
+    X, y = digits
+    net = make_net()
+    callbacks = [RaiseLearningRate(0, 1e30), Checkpoint(tmp_path, every_steps=3)]
+    with pytest.raises(dp.TrainingDiverged, match=r"^training diverged in epoch 2, step \d+: "):
+        dp.Trainer(net, X, y, batch_size=16, optimizer=dp.SGD(lr=0.1), seed=1, callbacks=callbacks).fit(3)
+    state = read_state(tmp_path)
+    assert all(np.isfinite(p).all() for p in state["params"]) and state["epoch"] == 1
+    assert all(np.isfinite(p).all() for p in dp.load(tmp_path / "model.npz").parameters())
+
+
+def test_steps_by_hand_begin_training_first(digits, tmp_path):
+    X, y = digits
+    with pytest.raises(ValueError, match=r"^early_stopping needs validation data"):
+        dp.Trainer(make_net(), X, y, callbacks=[EarlyStopping(2)]).run_epoch()
+    dp.Trainer(make_net(), X, y, batch_size=16, callbacks=[Checkpoint(tmp_path)]).fit(2)
+    resumed = dp.Trainer(make_net(), X, y, batch_size=16, callbacks=[Checkpoint(tmp_path, resume=True)])
+    resumed.step()  # the first step resumes the checkpoint's run, then takes the step after it
+    assert resumed.epoch == 2 and resumed.steps_done == 2 * 16 + 1
+
+
+def test_fitting_in_parts_with_early_stopping_is_fitting_at_once(digits):
+    whole = trainer_for(digits, callbacks=[EarlyStopping(50)])
+    whole.fit(8)
+    parts = trainer_for(digits, callbacks=[EarlyStopping(50)])
+    parts.fit(4)
+    best = parts.callbacks[0].best_epoch
+    assert all(np.array_equal(p, b) for p, b in zip(parts.params, parts.callbacks[0].best_params))  # the best, for now
+    assert parts.history.best_epoch == best + 1
+    parts.fit(8)  # ... and on from where training was
+    assert_same(whole.net, whole.history, parts.net, parts.history)
+
+
+def test_a_loaded_state_is_not_shared_with_the_trainer(digits):
+    source = trainer_for(digits)
+    source.run_epoch()
+    state = source.state_dict()
+    state["config"]["sizes"].append(1)
+    assert source.net.sizes == [64, 24, 16, 10]
+    state = source.state_dict()
+    fresh = trainer_for(digits)
+    fresh.load_state_dict(state)
+    fresh.run_epoch()
+    assert len(state["history"]["cost"]) == 1
+    again = trainer_for(digits)
+    again.load_state_dict(state)
+    assert again.history.epochs == again.epoch == 1
+
+
+def test_a_state_taken_at_an_epochs_last_batch_continues_bit_for_bit(digits):
+    whole = trainer_for(digits)
+    whole.fit(2)
+
+    class Take(dp.Callback):
+        def on_batch_end(self, step, net):
+            if self.trainer.steps_done == 13:  # the first epoch's last batch, before its measurement
+                self.state = self.trainer.state_dict()
+
+    take = Take()
+    trainer_for(digits, callbacks=[take]).fit(1)
+    fresh = trainer_for(digits)
+    fresh.load_state_dict(take.state)
+    fresh.fit(2)
+    assert_same(whole.net, whole.history, fresh.net, fresh.history)
+
+
+def _with(state, **changes):
+    out = dict(state)
+    for path, value in changes.items():
+        *outer, last = path.split("__")
+        box = out
+        for key in outer:
+            box[key] = dict(box[key])
+            box = box[key]
+        box[last] = value
+    return out
+
+
+@pytest.mark.parametrize(
+    "change,message",
+    [
+        ({"config": [1, 2]}, r"its state is incomplete or malformed \(TypeError"),
+        ({"history__cost": None}, r"its state is incomplete or malformed \(TypeError"),
+        ({"history__cost": []}, r"its history does not describe 1 epochs of numbers"),
+        ({"order": np.arange(200) + 5}, r"its place in the epoch is malformed"),
+        ({"order": np.arange(200.0)}, r"its place in the epoch is malformed"),
+        ({"position": 37}, r"its place in the epoch is malformed"),
+        ({"callbacks__early_stopping__arrays": [1, 2, 3]}, r"its best weights do not fit this network"),
+        ({"callbacks__schedule": 7}, r"its state is incomplete or malformed \((Attribute|Type)Error"),
+        ({"generator": {"bit_generator": "MT19937", "state": {}}}, r"state must be for a PCG64"),
+        ({"epoch_seconds": "x"}, r"could not convert string to float"),
+    ],
+)
+def test_a_malformed_state_is_refused_in_one_line_and_changes_nothing(digits, change, message):
+    def fresh():
+        return trainer_for(digits, callbacks=[LearningRateSchedule(CosineAnnealing(4)), EarlyStopping(3)])
+
+    source = fresh()
+    for _ in range(19):
+        source.step()
+    state = _with(source.state_dict(), **change)
+    target = fresh()
+    before = target.state_dict()
+    with pytest.raises(ValueError, match=rf"^the state: {message}"):
+        target.load_state_dict(state)
+    after = target.state_dict()
+    assert after["steps_done"] == 0 and after["callbacks"]["schedule"] == before["callbacks"]["schedule"]
+    assert all(np.array_equal(a, b) for a, b in zip(after["params"], before["params"]))
+
+
+def test_optimizer_buffers_that_do_not_fit_are_refused_before_any_change(digits):
+    source = trainer_for(digits)
+    source.step()
+    state = source.state_dict()
+    state["optimizer"]["arrays"] = [a[..., :1] if a.ndim == 2 else a for a in state["optimizer"]["arrays"]]
+    target = trainer_for(digits)
+    with pytest.raises(ValueError, match=r"^the state: its optimizer buffers do not fit this network$"):
+        target.load_state_dict(state)
+    assert target.steps_done == 0 and target.optimizer.t == 0
+
+
+def test_l1_and_l2_add_to_bp4_one_after_the_other():
+    rng = np.random.default_rng(0)
+    net = dp.Network([5, 4, 3], output="softmax", cost="log_likelihood", dtype="float32", seed=2)
+    X, y = rng.standard_normal((9, 5)).astype(np.float32), rng.integers(0, 3, 9)
+    Y = net.targets(y, 9)
+    plain = dp.backprop(net, X, Y)
+    both = dp.backprop(net, X, Y, dp.Penalty(l2=0.3, l1=0.2, n=50))
+    for dW, base, W in zip(both.dW, plain.dW, net.weights):
+        expected = base.copy()
+        expected += (0.3 / 50) * W
+        expected += (0.2 / 50) * np.sign(W)
+        np.testing.assert_array_equal(dW, expected)

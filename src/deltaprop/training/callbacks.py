@@ -28,7 +28,7 @@ import numpy as np
 from ..backprop import backprop
 from ..schedules import Schedule
 from ..serialize import save
-from ..validation import non_negative, positive_int
+from ..validation import all_finite, non_negative, positive_int
 from .checkpoint import CHECKPOINT_FILE, MODEL_FILE, read_state, write_state
 from .history import History
 from .trainer import Callback
@@ -119,6 +119,8 @@ class EarlyStopping(Callback):
     """
 
     state_key = "early_stopping"
+    #: The ways a run may end (``History.stopped``) for which the best weights are put back.
+    restore_after: tuple[str | None, ...] = (None, "early stopping", "callback")
 
     def __init__(
         self, patience: int = 5, monitor: str | Callable[[], float] = "val_cost", mode: str | None = None,
@@ -137,6 +139,7 @@ class EarlyStopping(Callback):
         self.best: float | None = None
         self.best_epoch, self.wait = -1, 0
         self.best_params: list[np.ndarray] | None = None
+        self.last_params: list[np.ndarray] | None = None  # the weights the best ones replaced at the end
 
     def on_train_begin(self) -> None:
         trainer = self.trainer
@@ -156,34 +159,52 @@ class EarlyStopping(Callback):
             if self.restore_best:
                 self.best_params = [p.copy() for p in self.trainer.params]
         if self.wait >= self.patience:
-            history.stopped = "early stopping"
+            history.stopped = history.stopped or "early stopping"
             return True
         return False
 
     def on_train_end(self) -> None:
         history = self.trainer.history
-        if self.best_params is not None and history.stopped in _FINISHED:
+        if self.best_params is not None and history.stopped in self.restore_after:
+            self.last_params = [p.copy() for p in self.trainer.params]
             for p, best in zip(self.trainer.params, self.best_params):
                 p[...] = best
             history.best_epoch = self.best_epoch + 1
+
+    def on_epoch_begin(self, epoch: int) -> None:
+        if self.last_params is not None:  # training goes on: from where it was, not from the best epoch
+            for p, last in zip(self.trainer.params, self.last_params):
+                p[...] = last
+            self.last_params = None
 
     def settings(self) -> dict[str, Any]:
         monitor = self.monitor if isinstance(self.monitor, str) else "function"
         return {"early_stopping": self.patience, "monitor": monitor, "min_delta": self.min_delta}
 
     def state_dict(self) -> dict[str, Any]:
-        arrays = [] if self.best_params is None else [p.copy() for p in self.best_params]
-        return {"best": self.best, "best_epoch": self.best_epoch, "wait": self.wait, "arrays": arrays}
+        kept = [arrays for arrays in (self.best_params, self.last_params) if arrays is not None]
+        return {
+            "best": self.best, "best_epoch": self.best_epoch, "wait": self.wait,
+            "best_weights": self.best_params is not None, "last_weights": self.last_params is not None,
+            "arrays": [p.copy() for arrays in kept for p in arrays],
+        }
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
-        best, best_epoch, wait, arrays = state["best"], state["best_epoch"], state["wait"], state["arrays"]
+        best, best_epoch, wait = state["best"], state["best_epoch"], state["wait"]
+        has_best, has_last, arrays = state["best_weights"], state["last_weights"], state["arrays"]
         if not (best is None or isinstance(best, (int, float))) or type(best_epoch) is not int or type(wait) is not int:
             raise ValueError("its early-stopping state is malformed")
+        if type(has_best) is not bool or type(has_last) is not bool:
+            raise ValueError("its early-stopping state is malformed")
         params = self.trainer.params
-        if arrays and (len(arrays) != len(params) or any(a.shape != p.shape or a.dtype != p.dtype for a, p in zip(arrays, params))):
+        n = len(params)
+        if len(arrays) != n * (has_best + has_last) or not all(
+            isinstance(a, np.ndarray) and a.shape == p.shape and a.dtype == p.dtype for a, p in zip(arrays, params + params)
+        ):
             raise ValueError("its best weights do not fit this network")
         self.best, self.best_epoch, self.wait = best, best_epoch, wait
-        self.best_params = [a.copy() for a in arrays] if arrays else None
+        self.best_params = [a.copy() for a in arrays[:n]] if has_best else None
+        self.last_params = [a.copy() for a in arrays[-n:]] if has_last else None
 
 
 class Checkpoint(Callback):
@@ -204,13 +225,14 @@ class Checkpoint(Callback):
         self.resume = bool(resume)
 
     def on_train_begin(self) -> None:
-        if self.resume and (self.folder / CHECKPOINT_FILE).exists():
+        if self.resume and self.trainer.steps_done == 0 and (self.folder / CHECKPOINT_FILE).exists():
             self.trainer.load_state_dict(read_state(self.folder), source=f"checkpoint {self.folder}")
 
     def on_batch_end(self, step: int, net: object) -> None:
         trainer = self.trainer
         if self.every_steps is not None and trainer.steps_done % self.every_steps == 0 and trainer.position < trainer.n_train:
-            self.write()
+            if all(all_finite(p) for p in trainer.params):  # a diverging run keeps its last good checkpoint
+                self.write()
 
     def on_epoch_end(self, epoch: int, history: History, net: object) -> None:
         self.write()

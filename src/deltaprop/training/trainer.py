@@ -23,6 +23,7 @@ same network shape and data continues from it bit for bit (same machine, same th
 
 from __future__ import annotations
 
+import copy
 import time
 from collections.abc import Sequence
 from typing import Any
@@ -235,7 +236,7 @@ class Trainer:
         self.X, self.Y, self.sample_weight, self.X_val, self.Y_val = _split_validation(net, X, Y, w, validation, self.rng)
         self.penalty = Penalty(l2, l1, len(self.X))
         self.params = net.parameters()
-        self.gradient = np.empty(sum(p.size for p in self.params), dtype=net.dtype)
+        self.gradient = np.zeros(sum(p.size for p in self.params), dtype=net.dtype)
         offsets = np.cumsum([0] + [p.size for p in self.params])
         self.gradients = [self.gradient[a:b].reshape(p.shape) for a, b, p in zip(offsets, offsets[1:], self.params)]
         self.callbacks: list[Callback] = list(callbacks)
@@ -248,6 +249,7 @@ class Trainer:
         self._order: np.ndarray | None = None
         self._epoch_seconds = 0.0
         self._epoch_start: dict[str, Any] | None = None
+        self._begun = False
         self.config = self._config(seed)
 
     # ------------------------------------------------------------------ the run
@@ -258,6 +260,9 @@ class Trainer:
 
     def step(self) -> float:
         """Take one mini-batch step; when it ends an epoch, measure the epoch and call its callbacks.
+
+        The first step (of :meth:`step`, :meth:`run_epoch` or :meth:`fit`) calls the callbacks'
+        ``on_train_begin``.
 
         Returns
         -------
@@ -270,21 +275,26 @@ class Trainer:
             When the epoch this step ends has a non-finite cost or weight (see :meth:`fit`).
         """
         with np.errstate(over="ignore", invalid="ignore"):  # divergence is caught by the epoch's measurement
+            self._begin()
+            self._settle()
             return self._step(with_cost=True)
 
     def run_epoch(self) -> History:
         """Take the rest of this epoch's steps (all of them between epochs); return the History."""
-        epoch = self.epoch
         with np.errstate(over="ignore", invalid="ignore"):
-            while self.epoch == epoch:
-                self._step()
+            self._begin()
+            if not self._settle():
+                epoch = self.epoch
+                while self.epoch == epoch:
+                    self._step()
         return self.history
 
     def fit(self, epochs: int) -> History:
         """Train until ``epochs`` epochs are complete in all, or a callback stops the run.
 
-        Calls every callback's ``on_train_begin`` first and ``on_train_end`` last; a run that
-        early stopping ended stays ended.
+        Calls the callbacks' ``on_train_begin`` first (unless steps taken by hand already did)
+        and ``on_train_end`` last, however training ends; a run that early stopping ended
+        stays ended. ``fit`` may be called again to train on.
 
         Raises
         ------
@@ -295,22 +305,37 @@ class Trainer:
         """
         self.target_epochs = positive_int("epochs", epochs)
         try:
-            self._call("on_train_begin")
+            self._begin()
             if self.history.stopped != "early stopping":
                 self.history.stopped = None
             with np.errstate(over="ignore", invalid="ignore"):
+                self._settle()
                 while self.epoch < epochs and self.history.stopped is None:
                     self._step()
         except BaseException as e:
             self.history.stopped = self.history.stopped or ("interrupted" if isinstance(e, KeyboardInterrupt) else "error")
             raise
         finally:
+            self._begun = False
             self._call("on_train_end")
         return self.history
 
     def _call(self, hook: str, *args: object) -> None:
         for callback in self._hooks[hook]:
             getattr(callback, hook)(*args)
+
+    def _begin(self) -> None:
+        if not self._begun:
+            self._call("on_train_begin")
+            self._begun = True
+
+    def _settle(self) -> bool:
+        """End an epoch whose last step was taken but not yet measured (a state taken in that
+        step's ``on_batch_end``); return whether there was one."""
+        if self._order is not None and self.position == len(self._order):
+            self._end_epoch()
+            return True
+        return False
 
     def _step(self, with_cost: bool = False) -> float | None:
         start = time.perf_counter()  # History.seconds: the epoch's shuffle, steps and batch hooks
@@ -408,7 +433,7 @@ class Trainer:
         """What a run continued from this one's state must repeat."""
         net, optimizer = self.net, self.optimizer
         config: dict[str, Any] = {
-            "sizes": net.sizes, "activations": [a.name for a in net.activations], "cost": net.cost_function.name,
+            "sizes": list(net.sizes), "activations": [a.name for a in net.activations], "cost": net.cost_function.name,
             "dtype": net.dtype.name, "batch_size": self.batch_size, "l2": self.penalty.l2, "l1": self.penalty.l1,
             "dropout": self.dropout, "max_norm": self.max_norm, "n_train": self.n_train,
             "n_validation": 0 if self.X_val is None else len(self.X_val), "optimizer": type(optimizer).__name__,
@@ -430,7 +455,7 @@ class Trainer:
         ``callbacks`` (each stateful callback's :meth:`Callback.state_dict` by its ``state_key``).
         """
         return {
-            "config": dict(self.config),
+            "config": copy.deepcopy(self.config),
             "params": [p.copy() for p in self.params],
             "optimizer": self.optimizer.state_dict(),
             "generator": self.rng.bit_generator.state,
@@ -447,8 +472,8 @@ class Trainer:
         """Continue the run :meth:`state_dict` described, bit for bit.
 
         Everything is checked before anything changes: the settings, the network's shape, the
-        data's size, the optimizer's and every callback's state. ``source`` names the state in
-        error messages (a checkpoint says which folder).
+        data's size, the place in the epoch, the History, the optimizer's and every callback's
+        state. ``source`` names the state in error messages (a checkpoint says which folder).
 
         Raises
         ------
@@ -456,42 +481,23 @@ class Trainer:
             If the state comes from another kind of run or is malformed; nothing is changed.
         """
         try:
-            saved = state["config"]
-            for key in dict.fromkeys([*self.config, *saved]):
-                if saved.get(key) != self.config.get(key):
-                    raise ValueError(f"{source} was made with {key} = {saved.get(key)!r}; this run has {self.config.get(key)!r}")
-            params = state["params"]
-            if len(params) != len(self.params) or any(
-                not isinstance(a, np.ndarray) or a.shape != p.shape or a.dtype != p.dtype for a, p in zip(params, self.params)
-            ):
-                raise ValueError(f"{source}: its parameters do not fit this network")
-            optimizer_from_state(state["optimizer"])  # checks it all, on a throw-away optimizer
-            np.random.Generator(type(self.rng.bit_generator)()).bit_generator.state = state["generator"]
-            counters = [state[k] for k in ("epoch", "steps_done", "position")]
-            order = state["order"]
-            if not all(type(c) is int and c >= 0 for c in counters) or not (
-                counters[2] == 0 if order is None
-                else isinstance(order, np.ndarray) and order.shape == (self.n_train,) and counters[2] < self.n_train
-            ):
-                raise ValueError(f"{source}: its place in the epoch is malformed (a state is taken between steps)")
-            history = History(**state["history"])
-            epoch_seconds = float(state["epoch_seconds"])
-            callback_states = state["callbacks"]
-            keys = {c.state_key for c in self.callbacks if c.state_key is not None}
-            if set(callback_states) != keys:
-                raise ValueError(f"{source} holds the state of callbacks {sorted(callback_states)}; this run has {sorted(keys)}")
-        except (KeyError, TypeError) as e:
-            raise ValueError(f"{source}: its state is incomplete or malformed ({e!r})") from None
-        previous = {c.state_key: c.state_dict() for c in self.callbacks if c.state_key is not None}
+            checked = self._checked(state, source)
+        except _Refused as e:
+            raise ValueError(str(e)) from None
+        except (ValueError, KeyError, TypeError, AttributeError, IndexError) as e:
+            detail = str(e) if type(e) is ValueError else f"its state is incomplete or malformed ({e!r})"
+            raise ValueError(f"{source}: {detail}") from None
+        params, counters, order, history, epoch_seconds = checked
+        stateful = [c for c in self.callbacks if c.state_key is not None]
+        previous = [c.state_dict() for c in stateful]
         try:
-            for callback in self.callbacks:
-                if callback.state_key is not None:
-                    callback.load_state_dict(callback_states[callback.state_key])
-        except (ValueError, KeyError, TypeError) as e:
-            for callback in self.callbacks:
-                if callback.state_key is not None:
-                    callback.load_state_dict(previous[callback.state_key])
-            raise ValueError(f"{source}: {e}" if isinstance(e, ValueError) else f"{source}: its state is incomplete or malformed ({e!r})") from None
+            for callback in stateful:
+                callback.load_state_dict(state["callbacks"][callback.state_key])
+        except (ValueError, KeyError, TypeError, AttributeError, IndexError) as e:
+            for callback, saved in zip(stateful, previous):
+                callback.load_state_dict(saved)
+            detail = str(e) if type(e) is ValueError else f"its state is incomplete or malformed ({e!r})"
+            raise ValueError(f"{source}: {detail}") from None
         for p, saved_p in zip(self.params, params):
             p[...] = saved_p
         self.optimizer.load_state_dict(state["optimizer"])
@@ -500,6 +506,59 @@ class Trainer:
         self._order = None if order is None else order.astype(np.intp)
         self._epoch_seconds, self.history = epoch_seconds, history
         self._epoch_start = self._snapshot()
+
+    def _checked(self, state: dict[str, Any], source: str) -> tuple:
+        """Check a state against this run without changing anything; return its parts."""
+        saved = state["config"]
+        if not isinstance(saved, dict):
+            raise TypeError(f"config must be a dict, not {type(saved).__name__}")
+        for key in dict.fromkeys([*self.config, *saved]):
+            if key == "seed" and key not in self.config:
+                continue  # a Generator given as the seed cannot be compared
+            if saved.get(key) != self.config.get(key):
+                raise _Refused(f"{source} was made with {key} = {saved.get(key)!r}; this run has {self.config.get(key)!r}")
+        params = state["params"]
+        if len(params) != len(self.params) or not all(_fits(a, p) for a, p in zip(params, self.params)):
+            raise ValueError("its parameters do not fit this network")
+        optimizer_from_state(state["optimizer"])  # checks it all, on a throw-away optimizer
+        buffers = state["optimizer"]["arrays"]
+        if buffers and not all(_fits(a, self.params[i % len(self.params)]) for i, a in enumerate(buffers)):
+            raise ValueError("its optimizer buffers do not fit this network")
+        np.random.Generator(type(self.rng.bit_generator)()).bit_generator.state = state["generator"]
+        counters = [state[k] for k in ("epoch", "steps_done", "position")]
+        if not all(type(c) is int and c >= 0 for c in counters):
+            raise ValueError(f"its epoch, steps_done and position must be integers ≥ 0; got {counters}")
+        order, position = state["order"], counters[2]
+        if order is None:
+            if position:
+                raise ValueError(f"its position {position} needs the epoch's order")
+        elif not (
+            isinstance(order, np.ndarray) and order.dtype.kind in "iu" and order.shape == (self.n_train,)
+            and np.array_equal(np.sort(order), np.arange(self.n_train))
+            and 0 < position <= self.n_train and (position % self.batch_size == 0 or position == self.n_train)
+        ):
+            raise ValueError(f"its place in the epoch is malformed (an order of {self.n_train} rows and a position in it)")
+        history = History(**copy.deepcopy(state["history"]))
+        lengths = {len(getattr(history, f)) for f in ("cost", "accuracy", "seconds", "lr")}
+        if lengths != {counters[0]} or not all(_numbers(getattr(history, f)) for f in ("cost", "seconds", "lr")):
+            raise ValueError(f"its history does not describe {counters[0]} epochs of numbers")
+        epoch_seconds = float(state["epoch_seconds"])
+        keys = {c.state_key for c in self.callbacks if c.state_key is not None}
+        if set(state["callbacks"]) != keys:
+            raise _Refused(f"{source} holds the state of callbacks {sorted(state['callbacks'])}; this run has {sorted(keys)}")
+        return params, counters, order, history, epoch_seconds
+
+
+class _Refused(ValueError):
+    """A state from another kind of run: its message is whole."""
+
+
+def _fits(a: object, p: np.ndarray) -> bool:
+    return isinstance(a, np.ndarray) and a.shape == p.shape and a.dtype == p.dtype
+
+
+def _numbers(values: list) -> bool:
+    return isinstance(values, list) and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values)
 
 
 def _split_validation(
