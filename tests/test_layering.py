@@ -11,8 +11,8 @@ import pytest
 import deltaprop
 
 ROOT = Path(deltaprop.__file__).parent
-#: The four equations and what they are made of; with the argument checks they use.
-CORE = {"deltaprop.activations", "deltaprop.costs", "deltaprop.penalty", "deltaprop.backprop", "deltaprop.network"}
+#: The four equations and what they are made of (and the input scaling a network applies); with the argument checks they use.
+CORE = {"deltaprop.activations", "deltaprop.costs", "deltaprop.penalty", "deltaprop.scaling", "deltaprop.backprop", "deltaprop.network"}
 BELOW_CORE = {"deltaprop.validation"}
 
 

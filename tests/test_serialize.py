@@ -23,7 +23,7 @@ from hypothesis.extra.numpy import arrays
 
 from deltaprop import Network, load, save
 from deltaprop.network import INITIALIZERS
-from deltaprop.serialize import FORMAT, VERSION
+from deltaprop.serialize import FORMAT
 
 HIDDEN = ["sigmoid", "tanh", "relu", "leaky_relu", "softplus", "identity"]
 OUTPUT_COSTS = [("sigmoid", "cross_entropy"), ("softmax", "log_likelihood"), ("identity", "quadratic")]
@@ -32,10 +32,11 @@ SIZES = [3, 4, 2]  # the crafted model: W0 (4, 3), b0 (4,), W1 (2, 4), b1 (2,)
 
 # ---------------------------------------------------------------------------- helpers
 def valid_header(**changes):
-    """The JSON header of the crafted model, with ``changes`` applied."""
+    """The JSON header of the crafted model (format version 1, as models were first saved),
+    with ``changes`` applied."""
     header = {
         "format": FORMAT,
-        "version": VERSION,
+        "version": 1,
         "sizes": list(SIZES),
         "activations": ["tanh", "sigmoid"],
         "cost": "cross_entropy",
@@ -299,7 +300,7 @@ MISMATCH = "its arrays do not match the header "
     [
         (valid_header(format="keras-model"), "header format is 'keras-model', not 'deltaprop-model'"),
         ({k: v for k, v in valid_header().items() if k != "format"}, "header format is None"),
-        (valid_header(version=2), r"format version 2 is not supported \(this deltaprop reads 1\)"),
+        (valid_header(version=3), r"format version 3 is not supported \(this deltaprop reads 1 and 2\)"),
         (valid_header(version="1"), "format version '1' is not supported"),
         (["deltaprop-model", 1], "header is not a JSON object"),
         ("deltaprop-model", "header is not a JSON object"),
@@ -319,7 +320,7 @@ MISMATCH = "its arrays do not match the header "
         (valid_header(dtype="float16"), f"{BAD_DTYPE}; got 'float16'"),
     ],
     ids=[
-        "wrong-format", "no-format", "version-2", "version-str", "json-list", "json-string", "json-null",
+        "wrong-format", "no-format", "version-3", "version-str", "json-list", "json-string", "json-null",
         "sizes-str", "sizes-one", "sizes-zero", "sizes-negative", "sizes-float", "sizes-bool", "sizes-null",
         "activation-unknown", "activations-short", "activations-str", "cost-unknown", "dtype-int32", "dtype-float16",
     ],

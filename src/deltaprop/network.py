@@ -11,6 +11,7 @@ network turns labels into one-hot target rows itself (:meth:`Network.targets`).
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Sequence
 
 import numpy as np
@@ -19,9 +20,10 @@ from .activations import Activation, get_activation
 from .backprop import Gradients, backprop, backprop_per_example, forward
 from .costs import Cost, get_cost
 from .penalty import NO_PENALTY, Penalty
+from .scaling import Scaling
 from .validation import as_inputs, as_sample_weight, as_targets, known_name, positive_int
 
-__all__ = ["Network", "INITIALIZERS"]
+__all__ = ["Network", "INITIALIZERS", "TASKS"]
 
 
 def _init_default(rng: np.random.Generator, n_in: int, n_out: int) -> tuple[np.ndarray, np.ndarray]:
@@ -43,6 +45,8 @@ def _init_he(rng: np.random.Generator, n_in: int, n_out: int) -> tuple[np.ndarra
 INITIALIZERS = {"default": _init_default, "xavier": _init_xavier, "glorot": _init_xavier, "he": _init_he}
 
 _CLASSIFIER_OUTPUTS = ("sigmoid", "softmax")
+#: What a network's outputs are.
+TASKS = ("classification", "regression")
 
 
 def class_labels(rows: np.ndarray) -> np.ndarray:
@@ -80,6 +84,24 @@ class Network:
         σ of each layer with weights, the output's last.
     cost_function : Cost
     dtype : numpy.dtype
+    task : {"classification", "regression"}
+        Classification by default for a sigmoid or softmax output, regression otherwise.
+
+    What using the network needs, saved with it (all optional, ``None`` by default):
+
+    input_scaling : Scaling
+        Applied to every input (``inputs``), so the network takes data in the units of its
+        file: a table's standardisation, an image's pixel scaling.
+    target_scaling : Scaling
+        A regressor's: targets are scaled by it for training and costs, and ``predict``
+        answers in the targets' own units.
+    classes : list of str
+        The name of each class (its output unit; for one sigmoid output, of 0 and 1):
+        ``predict`` answers with names, and targets may be given as names.
+    feature_names : list of str
+        The name of each input.
+    provenance : dict
+        JSON values: the data set, the settings, the deltaprop version, the test scores.
     """
 
     def __init__(
@@ -136,6 +158,12 @@ class Network:
             W, b = INITIALIZERS[init](rng, n_in, n_out)
             self.weights.append(W.astype(self.dtype))
             self.biases.append(b.astype(self.dtype))
+        self.task = "classification" if self.activations[-1].name in _CLASSIFIER_OUTPUTS else "regression"
+        self.input_scaling: Scaling | None = None
+        self.target_scaling: Scaling | None = None
+        self.classes: list[str] | None = None
+        self.feature_names: list[str] | None = None
+        self.provenance: dict | None = None
 
     def __repr__(self) -> str:
         acts = ", ".join(a.name for a in self.activations)
@@ -176,24 +204,63 @@ class Network:
         clone.dtype = self.dtype if dtype is None else np.dtype(dtype)
         clone.weights = [W.astype(clone.dtype) for W in self.weights]
         clone.biases = [b.astype(clone.dtype) for b in self.biases]
+        for name in ("task", "input_scaling", "target_scaling", "classes", "feature_names", "provenance"):
+            setattr(clone, name, copy.deepcopy(getattr(self, name)))
         return clone
+
+    def check_metadata(self) -> None:
+        """Raise ``ValueError`` if ``task``, the scalings, ``classes`` or ``feature_names``
+        do not fit the network."""
+        known_name("task", self.task, TASKS)
+        if self.task == "classification" and self.activations[-1].name not in _CLASSIFIER_OUTPUTS:
+            raise ValueError(f"a classifier needs a sigmoid or softmax output; this network's output is {self.activations[-1].name}")
+        for name, scaling, width in (("input_scaling", self.input_scaling, self.sizes[0]), ("target_scaling", self.target_scaling, self.sizes[-1])):
+            if scaling is not None and (not isinstance(scaling, Scaling) or scaling.width != width):
+                raise ValueError(f"{name} must be a Scaling of {width} features; got {scaling!r}")
+        if self.target_scaling is not None and self.task != "regression":
+            raise ValueError("target_scaling is for a regressor; this network is a classifier")
+        n_classes = 2 if self.sizes[-1] == 1 else self.sizes[-1]
+        for name, names, count in (("classes", self.classes, n_classes), ("feature_names", self.feature_names, self.sizes[0])):
+            if names is not None and (
+                not isinstance(names, list) or len(names) != count or not all(isinstance(n, str) for n in names) or len(set(names)) != count
+            ):
+                raise ValueError(f"{name} must be a list of {count} distinct strings; got {names!r}")
+        if self.classes is not None and self.task != "classification":
+            raise ValueError("classes are for a classifier; this network is a regressor")
+        if self.provenance is not None and not isinstance(self.provenance, dict):
+            raise ValueError(f"provenance must be a dict of JSON values; got {type(self.provenance).__name__}")
 
     # ------------------------------------------------------------------ inputs
     @property
     def is_classifier(self) -> bool:
-        """True when the output activation is sigmoid or softmax (outputs are probabilities)."""
-        return self.activations[-1].name in _CLASSIFIER_OUTPUTS
+        """True when ``task`` is classification (a sigmoid or softmax output: probabilities)."""
+        return self.task == "classification"
 
     def inputs(self, X: object) -> np.ndarray:
-        """Return ``X`` as a finite array of shape (n, n_0) in the network's dtype, or raise."""
-        return as_inputs(X, self.sizes[0], self.dtype)
+        """Return ``X`` as a finite array of shape (n, n_0) in the network's dtype, scaled by
+        ``input_scaling`` when the network has one, or raise."""
+        X = as_inputs(X, self.sizes[0], self.dtype)
+        return X if self.input_scaling is None else self.input_scaling.apply(X)
 
     def targets(self, y: object, n: int) -> np.ndarray:
         """Return labels (n,) or targets (n, n_out) as float target rows, or raise.
 
-        See :func:`deltaprop.validation.as_targets` for the rules.
+        Labels may be class names when the network has ``classes``; a regressor's targets
+        are scaled by its ``target_scaling``. See :func:`deltaprop.validation.as_targets`.
         """
-        return as_targets(y, n, self.sizes[-1], self.dtype, self.cost_function.name)
+        if self.classes is not None and np.asarray(y).dtype.kind in "USO":
+            y = self.class_codes(y)
+        Y = as_targets(y, n, self.sizes[-1], self.dtype, self.cost_function.name)
+        return Y if self.target_scaling is None else self.target_scaling.apply(Y)
+
+    def class_codes(self, names: object) -> np.ndarray:
+        """Return the class number of each name in ``names``, or raise naming one that is unknown."""
+        code = {name: k for k, name in enumerate(self.classes or [])}
+        names = [str(n) for n in np.asarray(names, dtype=object).ravel()]
+        unknown = [n for n in names if n not in code]
+        if unknown:
+            raise ValueError(f"y holds class {unknown[0]!r}, which this network does not know; its classes are {', '.join(map(repr, code))}")
+        return np.array([code[n] for n in names], dtype=np.int64)
 
     # ------------------------------------------------------------------ outputs
     def predict_proba(self, X: object) -> np.ndarray:
@@ -202,12 +269,14 @@ class Network:
         return forward(self, self.inputs(X)).activations[-1]
 
     def predict(self, X: object) -> np.ndarray:
-        """Return class labels (argmax of a^L; a^L ≥ ½ for one output) for a classifier,
-        and the outputs a^L themselves for any other output activation (regression)."""
+        """Return the class of each row for a classifier (argmax of a^L; a^L ≥ ½ for one
+        output): its name when the network has ``classes``, else its number. For a regressor,
+        the outputs a^L, in the targets' own units when it has a ``target_scaling``."""
         a = self.predict_proba(X)
         if not self.is_classifier:
-            return a
-        return class_labels(a)
+            return a if self.target_scaling is None else self.target_scaling.invert(a)
+        labels = class_labels(a)
+        return labels if self.classes is None else np.array(self.classes)[labels]
 
     def accuracy(self, X: object, y: object) -> float:
         """Return the fraction of examples whose predicted class is the true one.
@@ -218,10 +287,10 @@ class Network:
             raise ValueError(
                 f"accuracy needs a classifier (sigmoid or softmax output); this network's output is {self.activations[-1].name}"
             )
+        self.check_parameters()
         X = self.inputs(X)
         Y = self.targets(y, len(X))
-        truth = class_labels(Y)
-        return float(np.mean(self.predict(X) == truth))
+        return float(np.mean(class_labels(forward(self, X).activations[-1]) == class_labels(Y)))
 
     def cost(
         self, X: object, y: object, l2: float = 0.0, n_total: int | None = None, l1: float = 0.0, sample_weight: object = None

@@ -2,7 +2,11 @@
 
 The file is a ZIP archive of ``.npy`` members ``W0, b0, W1, b1, ...`` and ``header``, a 0-d
 unicode array holding JSON: ``format`` ("deltaprop-model"), ``version``, ``sizes``,
-``activations``, ``cost`` and ``dtype``. Nothing is ever unpickled.
+``activations``, ``cost`` and ``dtype``. Version 2 adds what using the model needs: ``task``,
+``classes``, ``feature_names`` and ``provenance`` (JSON values or null), and ``scalings``, the
+names of the :class:`~deltaprop.scaling.Scaling` it carries, each as two float64 members
+``{name}_shift`` and ``{name}_scale`` (``input``: the inputs' preprocessing; ``target``: a
+regressor's target scaling). Version 1 files still load. Nothing is ever unpickled.
 
 Saving writes a temporary file in the destination folder and renames it over the target, so
 an interrupted save leaves the old file (or none), never half of one. Loading reads each
@@ -22,14 +26,19 @@ from .activations import ACTIVATIONS
 from .archive import InvalidArchive, open_archive, read_member
 from .atomic import atomic_write
 from .costs import COSTS
-from .network import Network
+from .network import TASKS, Network
+from .scaling import Scaling
 from .validation import all_finite
 
 __all__ = ["save", "load", "FORMAT", "VERSION"]
 
 FORMAT = "deltaprop-model"
-VERSION = 1
+VERSION = 2
+#: The versions :func:`load` reads.
+VERSIONS = (1, 2)
 _MAX_LAYERS = 1000
+_MAX_HEADER_TEXT = 1 << 20  # characters of class names, feature names and provenance together
+_SCALINGS = ("input", "target")
 
 
 def save(net: Network, path: str | os.PathLike) -> Path:
@@ -43,6 +52,7 @@ def save(net: Network, path: str | os.PathLike) -> Path:
         If the folder cannot be written; the target is then left as it was.
     """
     net.check_parameters()
+    net.check_metadata()
     for thing, registry in [(a, ACTIVATIONS) for a in net.activations] + [(net.cost_function, COSTS)]:
         if registry.get(thing.name) is not thing:
             raise ValueError(f"{thing!r} is not deltaprop's own {thing.name!r}; only registered functions can be saved by name")
@@ -57,10 +67,22 @@ def save(net: Network, path: str | os.PathLike) -> Path:
         "activations": [a.name for a in net.activations],
         "cost": net.cost_function.name,
         "dtype": net.dtype.name,
+        "task": net.task,
+        "classes": net.classes,
+        "feature_names": net.feature_names,
+        "provenance": net.provenance,
     }
-    arrays = {"header": np.array(json.dumps(header))}
+    scalings = {name: getattr(net, f"{name}_scaling") for name in _SCALINGS}
+    header["scalings"] = [name for name, scaling in scalings.items() if scaling is not None]
+    try:
+        text = json.dumps(header, allow_nan=False)
+    except (TypeError, ValueError) as e:
+        raise ValueError(f"the model's provenance must hold JSON values only ({e})") from None
+    arrays = {"header": np.array(text)}
     for i, (W, b) in enumerate(zip(net.weights, net.biases)):
         arrays[f"W{i}"], arrays[f"b{i}"] = W, b
+    for name in header["scalings"]:
+        arrays[f"{name}_shift"], arrays[f"{name}_scale"] = scalings[name].shift, scalings[name].scale
     with atomic_write(path) as f:
         np.savez(f, **arrays)
     return path
@@ -83,6 +105,7 @@ def load(path: str | os.PathLike) -> Network:
     with open_archive(path, "model") as (archive, members):
         header = _read_header(read_member(archive, members["header"], np.dtype("<U1"), None, 0))
         expected = {"header"} | {f"{k}{i}" for i in range(len(header["sizes"]) - 1) for k in "Wb"}
+        expected |= {f"{name}_{part}" for name in header.get("scalings", []) for part in ("shift", "scale")}
         if set(members) != expected:
             extra, missing = sorted(set(members) - expected), sorted(expected - set(members))
             raise InvalidArchive(f"its arrays do not match the header (missing {missing}, unexpected {extra})")
@@ -92,10 +115,21 @@ def load(path: str | os.PathLike) -> Network:
         for i, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:])):
             weights.append(read_member(archive, members[f"W{i}"], dtype, (n_out, n_in), i))
             biases.append(read_member(archive, members[f"b{i}"], dtype, (n_out,), i))
+        widths = {"input": sizes[0], "target": sizes[-1]}
+        parts = {
+            name: [read_member(archive, members[f"{name}_{part}"], np.dtype("float64"), (widths[name],), 0) for part in ("shift", "scale")]
+            for name in header.get("scalings", [])
+        }
     try:
         net = Network(
             sizes, activation=header["activations"][:-1], output=header["activations"][-1], cost=header["cost"], dtype=dtype
         )
+        for name, (shift, scale) in parts.items():
+            setattr(net, f"{name}_scaling", Scaling(shift, scale))
+        for key in ("task", "classes", "feature_names", "provenance"):
+            if header.get(key) is not None:
+                setattr(net, key, header[key])
+        net.check_metadata()
     except ValueError as e:
         raise ValueError(f"{path}: not a valid deltaprop model: {e}") from None
     net.weights, net.biases = weights, biases
@@ -114,8 +148,8 @@ def _read_header(array: np.ndarray) -> dict:
         raise InvalidArchive("header is not a JSON object")
     if not isinstance(header.get("format"), str) or header["format"] != FORMAT:
         raise InvalidArchive(f"header format is {header.get('format')!r}, not {FORMAT!r}")
-    if type(header.get("version")) is not int or header["version"] != VERSION:
-        raise InvalidArchive(f"format version {header.get('version')!r} is not supported (this deltaprop reads {VERSION})")
+    if type(header.get("version")) is not int or header["version"] not in VERSIONS:
+        raise InvalidArchive(f"format version {header.get('version')!r} is not supported (this deltaprop reads {' and '.join(map(str, VERSIONS))})")
     sizes = header.get("sizes")
     if (
         not isinstance(sizes, list)
@@ -130,4 +164,12 @@ def _read_header(array: np.ndarray) -> dict:
         raise InvalidArchive(f"header cost must be one of {', '.join(COSTS)}; got {header.get('cost')!r}")
     if not isinstance(header.get("dtype"), str) or header["dtype"] not in ("float32", "float64"):
         raise InvalidArchive(f"header dtype must be float32 or float64; got {header.get('dtype')!r}")
+    if header["version"] >= 2:
+        if header.get("task") not in TASKS:
+            raise InvalidArchive(f"header task must be one of {', '.join(TASKS)}; got {header.get('task')!r}")
+        scalings = header.get("scalings")
+        if not isinstance(scalings, list) or not set(scalings) <= set(_SCALINGS) or len(set(scalings)) != len(scalings):
+            raise InvalidArchive(f"header scalings must list some of {', '.join(_SCALINGS)}; got {scalings!r}")
+        if len(json.dumps([header.get(k) for k in ("classes", "feature_names", "provenance")])) > _MAX_HEADER_TEXT:
+            raise InvalidArchive("header names and provenance are too long")
     return header

@@ -8,12 +8,14 @@ format), ``download`` (verified, cached downloads), ``tables`` (CSV and ``.npz``
 from .download import data_home, fetch
 from .idx import load_idx_folder, read_idx, write_idx
 from .preprocessing import Standardizer, train_test_split
-from .registry import DATASETS, load, locate
+from .registry import CLASS_NAMES, DATASETS, Data, load, locate, read
 from .synthetic import SYNTHETIC
 from .tables import load_csv, load_npz
 
 __all__ = [
+    "CLASS_NAMES",
     "DATASETS",
+    "Data",
     "SYNTHETIC",
     "Standardizer",
     "data_home",
@@ -23,6 +25,7 @@ __all__ = [
     "load_idx_folder",
     "load_npz",
     "locate",
+    "read",
     "read_idx",
     "train_test_split",
     "write_idx",

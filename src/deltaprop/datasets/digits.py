@@ -4,14 +4,19 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["load_digits"]
+__all__ = ["load_digits", "DIGITS_MAX"]
 
 
-def load_digits() -> tuple[np.ndarray, np.ndarray]:
-    """Return X (1797, 64) float32 with pixels scaled from 0…16 to [0, 1], and y (1797,) int64."""
+#: The largest pixel value of the digits.
+DIGITS_MAX = 16
+
+
+def load_digits(raw: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """Return X (1797, 64) float32 with pixels scaled from 0…16 to [0, 1] (kept 0…16 with
+    ``raw``), and y (1797,) int64."""
     try:
         from sklearn.datasets import load_digits as sklearn_digits
     except ImportError:
         raise ValueError("the digits data set comes with scikit-learn: pip install 'deltaprop[sklearn]'") from None
     X, y = sklearn_digits(return_X_y=True)
-    return (X / 16.0).astype(np.float32), y.astype(np.int64)
+    return (X if raw else X / float(DIGITS_MAX)).astype(np.float32), y.astype(np.int64)

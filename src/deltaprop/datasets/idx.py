@@ -188,7 +188,7 @@ def write_idx(path: str | os.PathLike[str], array: np.ndarray) -> None:
             f.write(payload)
 
 
-def load_idx_folder(folder: str | os.PathLike[str]) -> Split:
+def load_idx_folder(folder: str | os.PathLike[str], raw: bool = False) -> Split:
     """Load the four standard MNIST-layout files from ``folder``.
 
     Parameters
@@ -196,12 +196,14 @@ def load_idx_folder(folder: str | os.PathLike[str]) -> Split:
     folder : str or os.PathLike
         Holds the names of :data:`STANDARD_FILES`, each raw or with ``.gz`` (the raw one is
         taken when both are there).
+    raw : bool
+        Keep the pixels' values 0…255 instead of scaling them to [0, 1].
 
     Returns
     -------
     ((X_train, y_train), (X_test, y_test))
-        X float32 of shape ``(n, rows * cols)``, pixels scaled from 0…255 to [0, 1];
-        y int64 of shape ``(n,)``.
+        X float32 of shape ``(n, rows * cols)``, pixels scaled from 0…255 to [0, 1] (unless
+        ``raw``); y int64 of shape ``(n,)``.
 
     Raises
     ------
@@ -214,8 +216,8 @@ def load_idx_folder(folder: str | os.PathLike[str]) -> Split:
     """
     folder = Path(folder)
     paths = [_find(folder, name) for name in STANDARD_FILES]
-    train = _pair(paths[0], paths[1])
-    test = _pair(paths[2], paths[3])
+    train = _pair(paths[0], paths[1], raw)
+    test = _pair(paths[2], paths[3], raw)
     if train[0].shape[1] != test[0].shape[1]:
         raise ValueError(
             f"{paths[0]} holds images of {train[0].shape[1]} pixels but {paths[2]} "
@@ -232,7 +234,7 @@ def _find(folder: Path, name: str) -> Path:
     raise FileNotFoundError(f"{name} (or {name}.gz) not found in {folder}")
 
 
-def _pair(images_path: Path, labels_path: Path) -> tuple[np.ndarray, np.ndarray]:
+def _pair(images_path: Path, labels_path: Path, raw: bool) -> tuple[np.ndarray, np.ndarray]:
     """Read and check one images file and its labels file; return (X, y)."""
     images = read_idx(images_path)
     if images.ndim != 3 or images.dtype != np.uint8:
@@ -252,5 +254,6 @@ def _pair(images_path: Path, labels_path: Path) -> tuple[np.ndarray, np.ndarray]
         )
     n, rows, cols = images.shape
     X = images.reshape(n, rows * cols).astype(np.float32)
-    X /= np.float32(255)
+    if not raw:
+        X /= np.float32(255)
     return X, labels.astype(np.int64)

@@ -21,15 +21,16 @@ from pathlib import Path
 
 import numpy as np
 
+from ..scaling import Scaling
 from ..validation import known_name
-from .digits import load_digits
+from .digits import DIGITS_MAX, load_digits
 from .download import MIRRORS, data_home, fetch
 from .idx import STANDARD_FILES, load_idx_folder
 from .preprocessing import train_test_split
 from .synthetic import SYNTHETIC
-from .tables import load_csv, load_npz
+from .tables import csv_feature_names, load_csv, load_npz
 
-__all__ = ["DATASETS", "Dataset", "load", "locate"]
+__all__ = ["DATASETS", "Dataset", "Data", "load", "read", "locate", "CLASS_NAMES"]
 
 Split = tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]
 
@@ -37,6 +38,54 @@ Split = tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]
 DEBIAN_FASHION_MNIST = Path("/usr/share/datasets/fashion-mnist")
 #: Examples in a generated synthetic set.
 SYNTHETIC_SIZE = 1000
+
+
+#: The names of the classes of the named image sets, in label order.
+CLASS_NAMES: dict[str, list[str]] = {
+    "fashion-mnist": ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"],
+    "mnist": [str(d) for d in range(10)],
+    "digits": [str(d) for d in range(10)],
+}
+#: The largest raw pixel value of the named image sets.
+PIXEL_MAX = {"fashion-mnist": 255, "mnist": 255, "digits": DIGITS_MAX}
+
+
+@dataclass
+class Data:
+    """A data set as read from its source, with what a model trained on it should carry.
+
+    Attributes
+    ----------
+    name : str
+        The name or path it was read from.
+    train, test : (X, y)
+        X float32 (n, d) in the units of the source (raw pixels for images); y integer labels
+        (n,) or float targets (n, k).
+    classes : list of str, optional
+        The name of each label, where the source names them (string labels of a table, the
+        classes of a named image set).
+    feature_names : list of str, optional
+        The name of each column of a table.
+    input_scaling : Scaling, optional
+        What brings X to the units deltaprop trains in (pixels to [0, 1]); :func:`load`
+        applies it.
+    image_shape : tuple of int, optional
+        (height, width) or (height, width, channels) of an image set.
+    """
+
+    name: str
+    train: tuple[np.ndarray, np.ndarray]
+    test: tuple[np.ndarray, np.ndarray]
+    classes: list[str] | None = None
+    feature_names: list[str] | None = None
+    input_scaling: Scaling | None = None
+    image_shape: tuple[int, ...] | None = None
+
+    def split(self) -> Split:
+        """Return ``((X_train, y_train), (X_test, y_test))`` with ``input_scaling`` applied."""
+        if self.input_scaling is None:
+            return self.train, self.test
+        return tuple((self.input_scaling.apply(X), y) for X, y in (self.train, self.test))
 
 
 @dataclass(frozen=True)
@@ -101,32 +150,54 @@ def load(
         Whether ``mnist`` and ``fashion-mnist`` may be downloaded when not found locally.
     target : str, optional
         For a CSV: the header name of the label column (the last column by default). String
-        labels become 0 … k−1 in sorted order (``load_csv`` returns that mapping).
+        labels become 0 … k−1 in sorted order (:func:`read` returns their names).
 
     Returns
     -------
     ((X_train, y_train), (X_test, y_test))
+        Images with their pixels scaled to [0, 1].
+    """
+    return read(name_or_path, test_fraction, seed, download, target).split()
+
+
+def read(
+    name_or_path: str | Path, test_fraction: float = 0.2, seed: int = 0, download: bool = True, target: str | None = None
+) -> Data:
+    """Read a data set as :func:`load` does, keeping its units, names and class names.
+
+    Returns
+    -------
+    Data
     """
     name = str(name_or_path)
     if target is not None and Path(name).suffix != ".csv":
         raise ValueError(f"target={target!r} applies to CSV files only; {name!r} is not one")
     if name in SYNTHETIC:
-        return train_test_split(*SYNTHETIC[name](n=SYNTHETIC_SIZE, seed=seed), test_fraction, seed)
+        return Data(name, *train_test_split(*SYNTHETIC[name](n=SYNTHETIC_SIZE, seed=seed), test_fraction, seed))
     if name == "digits":
-        return train_test_split(*load_digits(), test_fraction, seed)
+        train, test = train_test_split(*load_digits(raw=True), test_fraction, seed)
+        return _images(name, train, test, (8, 8))
     if name in MIRRORS:
         found = locate(name)
         if found is None and not download:
             raise ValueError(f"data set {name!r} is not on this machine; get it with: {DATASETS[name].how_to_get}")
-        return load_idx_folder(Path(found) if found else fetch(name))
+        return _images(name, *load_idx_folder(Path(found) if found else fetch(name), raw=True), (28, 28))
     path = Path(name_or_path)
     if path.is_dir():
-        return load_idx_folder(path)
+        train, test = load_idx_folder(path, raw=True)
+        side = int(round(train[0].shape[1] ** 0.5))
+        return Data(name, train, test, input_scaling=Scaling.divide_by(255, train[0].shape[1]),
+                    image_shape=(side, side) if side * side == train[0].shape[1] else None)
     if path.suffix == ".csv" and path.is_file():
-        X, y, _ = load_csv(path, target=target)
-        return train_test_split(X, y, test_fraction, seed)
+        X, y, classes = load_csv(path, target=target)
+        return Data(name, *train_test_split(X, y, test_fraction, seed), classes=classes, feature_names=csv_feature_names(path, target))
     if path.suffix == ".npz" and path.is_file():
-        return train_test_split(*load_npz(path), test_fraction, seed)
+        return Data(name, *train_test_split(*load_npz(path), test_fraction, seed))
     if path.exists():
         raise ValueError(f"{path}: a data set must be a folder of IDX files, a .csv or an .npz file")
     raise ValueError(f"data set {name!r} is neither a known name ({', '.join(DATASETS)}) nor an existing path")
+
+
+def _images(name: str, train: tuple, test: tuple, shape: tuple[int, int]) -> Data:
+    """A named image set: raw pixels, the scaling to [0, 1], the class names."""
+    return Data(name, train, test, classes=CLASS_NAMES[name], input_scaling=Scaling.divide_by(PIXEL_MAX[name], train[0].shape[1]), image_shape=shape)

@@ -20,7 +20,7 @@ from collections.abc import Iterator
 
 import numpy as np
 
-__all__ = ["load_csv", "load_npz"]
+__all__ = ["load_csv", "load_npz", "csv_feature_names"]
 
 _INT64 = np.iinfo(np.int64)
 _FLOAT32_MAX = float(np.finfo(np.float32).max)
@@ -118,6 +118,17 @@ def load_csv(
         raise ValueError(f"{where}: row {rows[i]}, column {j + 1} ({names[j]!r}): the value {value!r} {problem}")
     y, classes = _parse_labels(where, labels, rows, label_col, names[label_col])
     return X.astype(np.float32), y, classes
+
+
+def csv_feature_names(path: str | os.PathLike[str], target: str | None = None) -> list[str]:
+    """Return the header names of a CSV table's feature columns (every column but the label's),
+    as :func:`load_csv` reads them."""
+    where = os.fspath(path)
+    with open(path, newline="", encoding="utf-8-sig") as fh:
+        header = _first_row(csv.reader(fh))
+    names = [name.strip() for name in header or []]
+    label_col = _label_column(where, names, target)
+    return [name for j, name in enumerate(names) if j != label_col]
 
 
 def _first_row(reader: Iterator[list[str]]) -> list[str] | None:
