@@ -10,7 +10,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from deltaprop.datasets import image_files, images, load_image_folder, read_images
+import deltaprop as dp
+from deltaprop.datasets import image_files, images, load_image_folder, read_images, train_test_split
+from deltaprop.scaling import Scaling
 
 Image = pytest.importorskip("PIL.Image")
 sklearn_datasets = pytest.importorskip("sklearn.datasets")
@@ -268,3 +270,48 @@ def test_read_images_converts_as_the_folder_reader(tmp_path):
         read_images([], (8, 8), "grey")
     with pytest.raises(ValueError, match="size must be a \\(width, height\\) pair"):
         read_images(files, None, "grey")
+
+
+# ---------------------------------------------------------------- through the registry
+def test_read_and_load_an_image_folder(tmp_path):
+    expected_X, expected_y = write_digits(tmp_path, count=200)
+    data = dp.datasets.read(tmp_path, test_fraction=0.25, seed=3)
+    assert data.classes == SORTED and data.image_shape == (8, 8) and data.name == str(tmp_path)
+    assert data.input_scaling == Scaling.divide_by(255, 64)
+    (X, y), (X_test, y_test) = data.train, data.test
+    assert len(X) == 150 and len(X_test) == 50 and X.max() == 240
+    for part, expected in zip((X, y, X_test, y_test), (a for pair in train_test_split(expected_X, expected_y, 0.25, 3) for a in pair)):
+        np.testing.assert_array_equal(part, expected)  # the seeded shuffle of every other source
+    (Xs, ys), _ = dp.datasets.load(tmp_path, test_fraction=0.25, seed=3)
+    np.testing.assert_array_equal(Xs, X / np.float32(255))
+    assert Xs.min() >= 0 and Xs.max() <= 1 and Xs.dtype == np.float32
+    np.testing.assert_array_equal(ys, y)
+    (Xr, _), _ = dp.datasets.load(tmp_path, image_size=(4, 2), color="rgb")
+    assert Xr.shape[1] == 4 * 2 * 3
+    assert dp.datasets.read(tmp_path, image_size=(4, 2)).image_shape == (2, 4)
+
+
+def test_image_options_apply_to_image_folders_only(tmp_path):
+    with pytest.raises(ValueError, match="image_size=\\(8, 8\\) applies to folders of images only; 'digits' is not one"):
+        dp.datasets.read("digits", image_size=(8, 8))
+    with pytest.raises(ValueError, match="color='rgb' applies to folders of images only"):
+        dp.datasets.load("xor", color="rgb")
+    (tmp_path / "notes.txt").write_text("x")
+    with pytest.raises(ValueError, match="a data set must be a folder of IDX files or of class subfolders of images, a .csv or an .npz file"):
+        dp.datasets.read(tmp_path)  # a folder with neither
+
+
+def test_a_network_learns_digits_pngs_and_names_a_new_one(tmp_path):
+    write_digits(tmp_path)
+    data = dp.datasets.read(tmp_path)
+    net = dp.Network([64, 32, 10], activation="sigmoid", output="softmax", cost="log_likelihood", seed=0)
+    net.input_scaling, net.classes = data.input_scaling, data.classes
+    (X, y), (X_test, y_test) = data.train, data.test
+    dp.fit(net, X, y, epochs=10, batch_size=16, optimizer=dp.Adam(lr=0.01), seed=0, progress=False)
+    accuracy = np.mean(net.predict(X_test) == np.array(data.classes)[y_test])
+    assert accuracy > 0.9, accuracy
+    sample = tmp_path / "new.png"  # a held-out digit, 4× bigger and in RGB: shrunk (blurred) and made grey
+    picture = Image.fromarray(X_test[0].reshape(8, 8).astype(np.uint8), mode="L")
+    picture.resize((32, 32), Image.Resampling.NEAREST).convert("RGB").save(sample)
+    X_new = read_images(image_files(sample), size=(8, 8), color="grey")
+    assert net.predict(X_new).tolist() == [data.classes[y_test[0]]]
