@@ -112,5 +112,5 @@ def test_unknown_path_or_format(tmp_path):
     with pytest.raises(ValueError, match="data set 'nowhere/at/all' is neither a known name .* nor an existing path"):
         dp.datasets.load("nowhere/at/all")
     (tmp_path / "notes.txt").write_text("hello")
-    with pytest.raises(ValueError, match="notes.txt: a data set must be a folder of IDX files, a .csv or an .npz file"):
+    with pytest.raises(ValueError, match="notes.txt: a data set must be a folder of IDX files or of class subfolders of images, a .csv or an .npz file"):
         dp.datasets.load(tmp_path / "notes.txt")

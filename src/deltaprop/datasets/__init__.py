@@ -2,11 +2,13 @@
 
 Modules: ``registry`` (names, paths, where each set is found), ``idx`` (the MNIST file
 format), ``download`` (verified, cached downloads), ``tables`` (CSV and ``.npz``),
-``synthetic`` (2-D teaching sets), ``digits`` and ``preprocessing``.
+``images`` (folders of class subfolders of PNG/JPEG files, through Pillow), ``synthetic``
+(2-D teaching sets), ``digits`` and ``preprocessing``.
 """
 
 from .download import data_home, fetch
 from .idx import load_idx_folder, read_idx, write_idx
+from .images import image_files, load_image_folder, read_images
 from .preprocessing import Standardizer, train_test_split
 from .registry import CLASS_NAMES, DATASETS, Data, load, locate, read
 from .synthetic import SYNTHETIC
@@ -20,13 +22,16 @@ __all__ = [
     "Standardizer",
     "data_home",
     "fetch",
+    "image_files",
     "load",
     "load_csv",
     "load_idx_folder",
+    "load_image_folder",
     "load_npz",
     "locate",
     "read",
     "read_idx",
+    "read_images",
     "train_test_split",
     "write_idx",
 ]

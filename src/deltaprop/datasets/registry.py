@@ -2,7 +2,8 @@
 
 X is float32 of shape (n, d), images flattened with pixels scaled to [0, 1]; y holds integer
 class labels (n,), or float targets (n, k) for a regression CSV. A source that comes as one
-piece (digits, a CSV, an ``.npz``, a synthetic set) is split with a seeded ``test_fraction``.
+piece (digits, a CSV, an ``.npz``, a folder of images, a synthetic set) is split with a seeded
+``test_fraction``.
 
 Where the named sets are looked for, in order:
 
@@ -12,6 +13,9 @@ Where the named sets are looked for, in order:
   verified download into the data home.
 - ``mnist``: the data home, then a verified download.
 - ``xor``, ``moons``, ``circles``, ``spirals``: generated (seeded).
+
+A path is a folder of the four IDX files; a folder of class subfolders of PNG/JPEG images
+(:mod:`.images`; Pillow, ``pip install 'deltaprop[images]'``); a ``.csv`` or an ``.npz`` file.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ from ..validation import known_name
 from .digits import DIGITS_MAX, load_digits
 from .download import MIRRORS, data_home, fetch
 from .idx import STANDARD_FILES, load_idx_folder
+from .images import load_image_folder
 from .preprocessing import train_test_split
 from .synthetic import SYNTHETIC
 from .tables import csv_feature_names, load_csv, load_npz
@@ -38,6 +43,8 @@ Split = tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]
 DEBIAN_FASHION_MNIST = Path("/usr/share/datasets/fashion-mnist")
 #: Examples in a generated synthetic set.
 SYNTHETIC_SIZE = 1000
+#: What a path must be, for the message about one that is not.
+_WHAT_A_DATA_SET_IS = "a data set must be a folder of IDX files or of class subfolders of images, a .csv or an .npz file"
 
 
 #: The names of the classes of the named image sets, in label order.
@@ -116,6 +123,11 @@ def _has_idx_files(folder: Path) -> bool:
     return all((folder / name).is_file() or (folder / f"{name}.gz").is_file() for name in STANDARD_FILES)
 
 
+def _has_an_idx_file(folder: Path) -> bool:
+    """Whether one of the four IDX files is there (a folder meant as IDX, complete or not)."""
+    return any((folder / name).is_file() or (folder / f"{name}.gz").is_file() for name in STANDARD_FILES)
+
+
 def locate(name: str) -> str | None:
     """Return where data set ``name`` is found on this machine, or ``None`` if it is missing."""
     known_name("data set", name, DATASETS)
@@ -132,7 +144,13 @@ def locate(name: str) -> str | None:
 
 
 def load(
-    name_or_path: str | Path, test_fraction: float = 0.2, seed: int = 0, download: bool = True, target: str | None = None
+    name_or_path: str | Path,
+    test_fraction: float = 0.2,
+    seed: int = 0,
+    download: bool = True,
+    target: str | None = None,
+    image_size: tuple[int, int] | None = None,
+    color: str | None = None,
 ) -> Split:
     """Load a data set by name or path, split into training and test parts.
 
@@ -140,8 +158,9 @@ def load(
     ----------
     name_or_path : str or Path
         A key of :data:`DATASETS`; a folder holding the four standard IDX files (raw or
-        ``.gz``); a ``.csv`` file (header row, label in the last column); or an ``.npz``
-        file with arrays ``X`` and ``y``.
+        ``.gz``); a folder with one subfolder of PNG/JPEG images per class (see
+        :func:`~deltaprop.datasets.images.load_image_folder`); a ``.csv`` file (header row,
+        label in the last column); or an ``.npz`` file with arrays ``X`` and ``y``.
     test_fraction : float
         Share held out for testing, for sources that come as one piece.
     seed : int
@@ -151,27 +170,51 @@ def load(
     target : str, optional
         For a CSV: the header name of the label column (the last column by default). String
         labels become 0 … k−1 in sorted order (:func:`read` returns their names).
+    image_size : (int, int), optional
+        For a folder of images: the (width, height) every image is resized to; by default the
+        first image's size.
+    color : {"grey", "rgb"}, optional
+        For a folder of images: the colour mode; by default grey if every image is grey.
 
     Returns
     -------
     ((X_train, y_train), (X_test, y_test))
         Images with their pixels scaled to [0, 1].
     """
-    return read(name_or_path, test_fraction, seed, download, target).split()
+    return read(name_or_path, test_fraction, seed, download, target, image_size, color).split()
 
 
 def read(
-    name_or_path: str | Path, test_fraction: float = 0.2, seed: int = 0, download: bool = True, target: str | None = None
+    name_or_path: str | Path,
+    test_fraction: float = 0.2,
+    seed: int = 0,
+    download: bool = True,
+    target: str | None = None,
+    image_size: tuple[int, int] | None = None,
+    color: str | None = None,
 ) -> Data:
     """Read a data set as :func:`load` does, keeping its units, names and class names.
+
+    A folder of images is split by the same seeded shuffle as a table (not stratified), its
+    classes are its subfolders' names and its pixels keep their 0…255.
 
     Returns
     -------
     Data
     """
     name = str(name_or_path)
-    if target is not None and Path(name).suffix != ".csv":
+    path = Path(name_or_path)
+    if target is not None and path.suffix != ".csv":
         raise ValueError(f"target={target!r} applies to CSV files only; {name!r} is not one")
+    if name not in DATASETS and path.is_dir() and not _has_an_idx_file(path):
+        if not any(p.is_dir() for p in path.iterdir() if not p.name.startswith(".")):
+            raise ValueError(f"{path}: {_WHAT_A_DATA_SET_IS}")
+        X, y, classes, shape = load_image_folder(path, size=image_size, color=color)
+        train, test = train_test_split(X, y, test_fraction, seed)
+        return Data(name, train, test, classes=classes, input_scaling=Scaling.divide_by(255, X.shape[1]), image_shape=shape)
+    for option, value in (("image_size", image_size), ("color", color)):
+        if value is not None:
+            raise ValueError(f"{option}={value!r} applies to folders of images only; {name!r} is not one")
     if name in SYNTHETIC:
         return Data(name, *train_test_split(*SYNTHETIC[name](n=SYNTHETIC_SIZE, seed=seed), test_fraction, seed))
     if name == "digits":
@@ -182,7 +225,6 @@ def read(
         if found is None and not download:
             raise ValueError(f"data set {name!r} is not on this machine; get it with: {DATASETS[name].how_to_get}")
         return _images(name, *load_idx_folder(Path(found) if found else fetch(name), raw=True), (28, 28))
-    path = Path(name_or_path)
     if path.is_dir():
         train, test = load_idx_folder(path, raw=True)
         side = int(round(train[0].shape[1] ** 0.5))
@@ -194,7 +236,7 @@ def read(
     if path.suffix == ".npz" and path.is_file():
         return Data(name, *train_test_split(*load_npz(path), test_fraction, seed))
     if path.exists():
-        raise ValueError(f"{path}: a data set must be a folder of IDX files, a .csv or an .npz file")
+        raise ValueError(f"{path}: {_WHAT_A_DATA_SET_IS}")
     raise ValueError(f"data set {name!r} is neither a known name ({', '.join(DATASETS)}) nor an existing path")
 
 
