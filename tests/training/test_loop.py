@@ -11,6 +11,8 @@ import pytest
 
 import deltaprop as dp
 from deltaprop.backprop import backprop
+from deltaprop.optimizers import get_optimizer
+from deltaprop.schedules import get_schedule
 
 
 @pytest.fixture(scope="module")
@@ -81,7 +83,9 @@ def test_progress_lines_when_not_a_terminal(capsys):
         ({"epochs": 0}, ValueError, "epochs must be a positive integer; got 0"),
         ({"batch_size": 0}, ValueError, "batch_size must be a positive integer; got 0"),
         ({"batch_size": 2.5}, ValueError, "batch_size must be a positive integer; got 2.5"),
-        ({"optimizer": "sgd"}, TypeError, "optimizer must be a deltaprop Optimizer"),
+        ({"optimizer": "sdg"}, ValueError, "^optimizer 'sdg' is unknown; choose one of sgd, momentum, nesterov, adam, adamw, rmsprop$"),
+        ({"optimizer": 3}, TypeError, "^optimizer must be a deltaprop Optimizer such as SGD\\(lr=0.5\\) or a name such as 'adam'; got 3$"),
+        ({"schedule": "cosinus"}, ValueError, "^schedule 'cosinus' is unknown; choose one of constant, step, exponential, cosine, warmup-cosine, plateau$"),
         ({"l2": float("nan")}, ValueError, "l2 must be a finite number ≥ 0; got nan"),
         ({"validation": (np.zeros((2, 2)),)}, ValueError, "validation must be a pair"),
         ({"validation": (np.zeros((2, 3)), [0, 1])}, ValueError, "X must have shape \\(n, 2\\); got shape \\(2, 3\\)"),
@@ -579,7 +583,7 @@ def test_divergence_in_the_first_epoch_goes_back_to_the_step_before(lr):
         ({"early_stopping": 0, "validation": 0.5}, ValueError, r"^early_stopping must be a positive integer; got 0$"),
         ({"resume": True}, ValueError, r"^resume=True needs checkpoint=DIR, the folder to resume from$"),
         ({"callbacks": [None]}, TypeError, r"^callbacks must be deltaprop.Callback instances; got None$"),
-        ({"optimizer": dp.SGD}, TypeError, r"^optimizer must be a deltaprop Optimizer such as SGD\(lr=0.5\); got <class"),
+        ({"optimizer": dp.SGD}, TypeError, r"^optimizer must be a deltaprop Optimizer such as SGD\(lr=0.5\) or a name such as 'adam'; got <class"),
     ],
 )
 def test_more_bad_input_is_refused_before_any_work(kwargs, error, message):
@@ -615,7 +619,30 @@ def test_a_checkpoint_path_that_is_a_file_is_refused(tmp_path):
 def test_a_schedule_that_is_not_a_schedule_is_refused():
     net, X, y, _ = small_problem()
     before = [p.copy() for p in net.parameters()]
-    with pytest.raises(TypeError, match=r"^schedule must be a deltaprop Schedule such as CosineAnnealing\(epochs\); got 'cosine'$"):
-        dp.fit(net, X, y, schedule="cosine", progress=False)
+    with pytest.raises(TypeError, match=r"^schedule must be a deltaprop Schedule such as CosineAnnealing\(epochs\); got 3$"):
+        dp.fit(net, X, y, schedule=3, progress=False)
     for p, b in zip(net.parameters(), before):
         np.testing.assert_array_equal(p, b)
+
+
+def test_optimizer_and_schedule_by_name_as_in_keras():
+    """optimizer="adam" is get_optimizer("adam") (its default lr); schedule="cosine" is
+    get_schedule("cosine", epochs): the run is the one built from the objects, bit for bit."""
+    runs = []
+    for optimizer, schedule in (("adam", "cosine"), (get_optimizer("adam"), get_schedule("cosine", 4))):
+        net, X, y, _ = small_problem()
+        history = dp.fit(net, X, y, epochs=4, optimizer=optimizer, schedule=schedule, progress=False)
+        runs.append((history.lr, history.cost, [p.copy() for p in net.parameters()]))
+    (lr, cost, params), (lr_objects, cost_objects, params_objects) = runs
+    assert lr == lr_objects and lr[0] == 1e-3 and lr[-1] < lr[0]  # Adam's default η, annealed
+    assert cost == cost_objects
+    for p, q in zip(params, params_objects):
+        np.testing.assert_array_equal(p, q)
+
+
+def test_trainer_takes_an_optimizer_name():
+    net, X, y, _ = small_problem()
+    trainer = dp.Trainer(net, X, y, optimizer="rmsprop")
+    assert repr(trainer.optimizer) == repr(get_optimizer("rmsprop")) and trainer.base_lr == get_optimizer("rmsprop").lr
+    with pytest.raises(ValueError, match=r"^optimizer 'Adam' is unknown; choose one of sgd, momentum, nesterov, adam, adamw, rmsprop$"):
+        dp.Trainer(net, X, y, optimizer="Adam")

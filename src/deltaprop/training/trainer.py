@@ -32,7 +32,7 @@ import numpy as np
 
 from ..backprop import backprop, dropout_masks, forward
 from ..network import Network, class_labels
-from ..optimizers import SGD, Optimizer, optimizer_from_state
+from ..optimizers import SGD, Optimizer, get_optimizer, optimizer_from_state
 from ..penalty import Penalty
 from ..validation import all_finite, as_sample_weight, non_negative, positive_int, positive_number
 from .history import History
@@ -160,9 +160,11 @@ class Trainer:
         Labels (n,) or targets (n, n_out).
     batch_size : int
         Examples per gradient step, ≥ 1 (the last batch of an epoch may be smaller).
-    optimizer : Optimizer, optional
-        ``SGD(lr=0.5)`` by default. Its ``lr`` when the Trainer is built is the base rate that a
-        schedule scales.
+    optimizer : Optimizer or str, optional
+        ``SGD(lr=0.5)`` by default; a name (a key of :data:`deltaprop.optimizers.OPTIMIZERS`:
+        "sgd", "momentum", "nesterov", "adam", "adamw", "rmsprop") builds that optimizer with its
+        default ``lr``, as :func:`~deltaprop.optimizers.get_optimizer` does. Its ``lr`` when the
+        Trainer is built is the base rate that a schedule scales.
     l2, l1 : float
         λ of the cost's λ/(2n) Σ‖W‖² and λ₁ of λ₁/n Σ|w|, n the training-set size.
     dropout : float
@@ -204,7 +206,7 @@ class Trainer:
         y: object,
         *,
         batch_size: int = 10,
-        optimizer: Optimizer | None = None,
+        optimizer: Optimizer | str | None = None,
         l2: float = 0.0,
         l1: float = 0.0,
         dropout: float = 0.0,
@@ -223,8 +225,10 @@ class Trainer:
         if self.dropout >= 1:
             raise ValueError(f"dropout must be a probability in [0, 1); got {dropout!r}")
         self.max_norm = None if max_norm is None else positive_number("max_norm", max_norm)
-        if optimizer is not None and not isinstance(optimizer, Optimizer):
-            raise TypeError(f"optimizer must be a deltaprop Optimizer such as SGD(lr=0.5); got {optimizer!r}")
+        if isinstance(optimizer, str):
+            optimizer = get_optimizer(optimizer)
+        elif optimizer is not None and not isinstance(optimizer, Optimizer):
+            raise TypeError(f"optimizer must be a deltaprop Optimizer such as SGD(lr=0.5) or a name such as 'adam'; got {optimizer!r}")
         callbacks = check_callbacks(callbacks)
         l2, l1 = non_negative("l2", l2), non_negative("l1", l1)
         self.net, self.optimizer, self.shuffle = net, SGD(lr=0.5) if optimizer is None else optimizer, bool(shuffle)
