@@ -646,3 +646,13 @@ def test_trainer_takes_an_optimizer_name():
     assert repr(trainer.optimizer) == repr(get_optimizer("rmsprop")) and trainer.base_lr == get_optimizer("rmsprop").lr
     with pytest.raises(ValueError, match=r"^optimizer 'Adam' is unknown; choose one of sgd, momentum, nesterov, adam, adamw, rmsprop$"):
         dp.Trainer(net, X, y, optimizer="Adam")
+
+
+def test_history_repr_is_one_short_line():
+    net, X, y, _ = small_problem()
+    history = dp.fit(net, X, y, epochs=3, validation=0.3, progress=False)
+    c, a, vc, va = history.cost[-1], history.accuracy[-1], history.val_cost[-1], history.val_accuracy[-1]
+    assert repr(history) == f"History(epochs=3, cost={c:.4g}, accuracy={a:.4g}, val_cost={vc:.4g}, val_accuracy={va:.4g})"
+    assert repr(dp.History()) == "History(epochs=0)"
+    stopped = dp.History(cost=[2.0, 1.5], accuracy=[None, None], stopped="early stopping", best_epoch=1)
+    assert repr(stopped) == "History(epochs=2, cost=1.5, stopped='early stopping', best_epoch=1)"

@@ -8,7 +8,7 @@ from typing import Any
 __all__ = ["History"]
 
 
-@dataclass
+@dataclass(repr=False)
 class History:
     """Per-epoch metrics of a training run.
 
@@ -51,6 +51,19 @@ class History:
     def epochs(self) -> int:
         """The number of epochs completed."""
         return len(self.cost)
+
+    def __repr__(self) -> str:
+        """The run in one line: epochs, the last epoch's measures, why it stopped, the best epoch."""
+        parts = [f"epochs={self.epochs}"]
+        for name in ("cost", "accuracy", "val_cost", "val_accuracy"):
+            values = getattr(self, name)
+            if values and values[-1] is not None:
+                parts.append(f"{name}={values[-1]:.4g}")
+        if self.stopped is not None:
+            parts.append(f"stopped={self.stopped!r}")
+        if self.best_epoch is not None:
+            parts.append(f"best_epoch={self.best_epoch}")
+        return f"History({', '.join(parts)})"
 
     def to_dict(self) -> dict[str, Any]:
         """Return the metrics as plain JSON values (copies)."""
