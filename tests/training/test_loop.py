@@ -656,3 +656,45 @@ def test_history_repr_is_one_short_line():
     assert repr(dp.History()) == "History(epochs=0)"
     stopped = dp.History(cost=[2.0, 1.5], accuracy=[None, None], stopped="early stopping", best_epoch=1)
     assert repr(stopped) == "History(epochs=2, cost=1.5, stopped='early stopping', best_epoch=1)"
+
+
+def test_a_cost_that_ends_far_above_its_start_warns(digits):
+    """lr 1e30 never makes a NaN on digits (softmax saturates), yet the run is wrecked: the
+    cost ends about 19 times as high as before training, and fit says so."""
+    (X, y), _ = digits
+    net = dp.Network([64, 30, 10], output="softmax", cost="log_likelihood", seed=0)
+    start = net.cost(X, y)
+    with pytest.warns(RuntimeWarning) as caught:
+        history = dp.fit(net, X, y, epochs=3, optimizer=dp.SGD(lr=1e30), progress=False)
+    assert len(caught) == 1
+    assert history.initial_cost == pytest.approx(start, rel=0.05)  # on 1000 of the 1437 rows, spread over them
+    end = history.cost[-1]
+    assert str(caught[0].message) == (
+        f"the training cost rose from {history.initial_cost:.4g} before training to {end:.4g} "
+        f"({end / history.initial_cost:.3g} times as high): the learning rate lr=1e+30 is probably too high; "
+        "try a lower one, such as lr=1e+29"
+    )
+    assert end > 10 * start
+
+
+def test_the_cost_before_training_is_measured_once_and_exactly_on_a_small_set():
+    net, X, y, _ = small_problem()
+    start = net.cost(X, y)
+    trainer = dp.Trainer(net, X, y, optimizer=dp.SGD(lr=0.5))
+    assert trainer.history.initial_cost is None
+    trainer.fit(2)
+    assert trainer.history.initial_cost == pytest.approx(start, rel=1e-12)  # 37 rows: all of them
+    trainer.fit(4)  # training on: still the cost before the first step
+    assert trainer.history.initial_cost == pytest.approx(start, rel=1e-12)
+    assert trainer.state_dict()["history"]["initial_cost"] == trainer.history.initial_cost
+    assert trainer.history.cost[-1] < start  # a run that learns does not warn (filterwarnings = error)
+
+
+def test_a_malformed_initial_cost_in_a_state_is_refused():
+    net, X, y, _ = small_problem()
+    trainer = dp.Trainer(net, X, y)
+    trainer.fit(1)
+    state = trainer.state_dict()
+    state["history"]["initial_cost"] = "3.0"
+    with pytest.raises(ValueError, match=r"^the state: its history's initial_cost must be a number or None; got '3.0'$"):
+        dp.Trainer(net, X, y).load_state_dict(state)

@@ -31,7 +31,7 @@ from ..serialize import save
 from ..validation import all_finite, non_negative, positive_int
 from .checkpoint import CHECKPOINT_FILE, MODEL_FILE, read_state, write_state
 from .history import History
-from .trainer import Callback
+from .trainer import Callback, spread_rows
 
 __all__ = [
     "Callback", "LearningRateSchedule", "GradientNorms", "EarlyStopping", "Checkpoint", "Progress", "StopOnInterrupt",
@@ -78,7 +78,7 @@ class GradientNorms(Callback):
 
     def on_epoch_end(self, epoch: int, history: History, net: object) -> None:
         trainer = self.trainer
-        sample = np.arange(0, trainer.n_train, max(1, trainer.n_train // GRADIENT_SAMPLE))[:GRADIENT_SAMPLE]
+        sample = spread_rows(trainer.n_train, GRADIENT_SAMPLE)
         dW = backprop(trainer.net, trainer.X[sample], trainer.Y[sample], trainer.penalty).dW
         history.gradient_norms.append([float(np.linalg.norm(g)) for g in dW])
 

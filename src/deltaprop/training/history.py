@@ -28,6 +28,10 @@ class History:
         After each epoch, ‖∂C/∂W^l‖ for every layer, measured on a fixed sample of up to 1000
         training rows (the learning-speed picture of Nielsen's chapter 5), when the run has a
         :class:`~deltaprop.training.callbacks.GradientNorms` callback.
+    initial_cost : float or None
+        The training cost before the first step (the data term on up to 1000 training rows
+        spread over the set, the whole set when it is smaller, plus the penalty), against which
+        the end of the run is checked: ``Trainer.fit`` warns when the cost ends far above it.
     best_epoch : int or None
         With early stopping: the epoch (counted from 1) whose weights the network was left with.
     stopped : str or None
@@ -44,6 +48,7 @@ class History:
     seconds: list[float] = field(default_factory=list)
     lr: list[float] = field(default_factory=list)
     gradient_norms: list[list[float]] = field(default_factory=list)
+    initial_cost: float | None = None
     best_epoch: int | None = None
     stopped: str | None = None
 

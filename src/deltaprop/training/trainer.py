@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import copy
 import time
+import warnings
 from collections.abc import Sequence
 from typing import Any
 
@@ -37,10 +38,17 @@ from ..penalty import Penalty
 from ..validation import all_finite, as_sample_weight, non_negative, positive_int, positive_number
 from .history import History
 
-__all__ = ["Trainer", "Callback", "TrainingDiverged", "evaluate", "measure", "check_callbacks", "EVAL_CHUNK"]
+__all__ = [
+    "Trainer", "Callback", "TrainingDiverged", "evaluate", "measure", "check_callbacks", "spread_rows", "EVAL_CHUNK",
+    "START_SAMPLE", "COST_RISE",
+]
 
 #: Rows per forward pass when evaluating, to bound memory on large data sets.
 EVAL_CHUNK = 4096
+#: Training rows, spread over the set, on which the cost before training is measured.
+START_SAMPLE = 1000
+#: :meth:`Trainer.fit` warns when the training cost ends above this many times its value before training.
+COST_RISE = 2.0
 #: The hooks of :class:`Callback`, in the order of a run.
 HOOKS = ("on_train_begin", "on_epoch_begin", "on_gradient", "on_batch_end", "on_epoch_end", "on_train_end")
 
@@ -133,6 +141,11 @@ def evaluate(
     """
     X = net.inputs(X)
     return measure(net, X, net.targets(y, len(X)), Penalty.checked(l2, l1, n_total, len(X)))
+
+
+def spread_rows(n: int, k: int) -> np.ndarray:
+    """Return the indices of ``k`` of ``n`` rows spread evenly over them (all of them when n ≤ k)."""
+    return np.arange(n) if n <= k else np.arange(k) * n // k
 
 
 def measure(
@@ -300,6 +313,13 @@ class Trainer:
         and ``on_train_end`` last, however training ends; a run that early stopping ended
         stays ended. ``fit`` may be called again to train on.
 
+        Warns
+        -----
+        RuntimeWarning
+            When training ends with a training cost (of the weights the network is left with)
+            more than ``COST_RISE`` (2) times ``history.initial_cost``, the cost before the run's
+            first step: a learning rate too high, that never made a NaN, does that.
+
         Raises
         ------
         TrainingDiverged
@@ -322,7 +342,22 @@ class Trainer:
         finally:
             self._begun = False
             self._call("on_train_end")
+        self._warn_if_the_cost_rose()
         return self.history
+
+    def _warn_if_the_cost_rose(self) -> None:
+        """Warn when the cost the network ends with is far above the cost before training."""
+        history, start = self.history, self.history.initial_cost
+        if start is None or start <= 0 or not history.cost:
+            return
+        end = history.cost[history.best_epoch - 1] if history.best_epoch else history.cost[-1]
+        if end > COST_RISE * start:
+            warnings.warn(
+                f"the training cost rose from {start:.4g} before training to {end:.4g} ({end / start:.3g} times as high): "
+                f"the learning rate lr={self.base_lr:g} is probably too high; try a lower one, such as lr={self.base_lr / 10:g}",
+                RuntimeWarning,
+                stacklevel=3,
+            )
 
     def _call(self, hook: str, *args: object) -> None:
         for callback in self._hooks[hook]:
@@ -332,6 +367,17 @@ class Trainer:
         if not self._begun:
             self._call("on_train_begin")
             self._begun = True
+            if self.steps_done == 0 and self.history.initial_cost is None:
+                self.history.initial_cost = self._initial_cost()
+
+    def _initial_cost(self) -> float | None:
+        """The cost before training on up to ``START_SAMPLE`` training rows spread over the
+        set (None if it is not finite)."""
+        rows = spread_rows(self.n_train, START_SAMPLE)
+        w = None if self.sample_weight is None else self.sample_weight[rows]
+        with np.errstate(over="ignore", invalid="ignore"):
+            cost = measure(self.net, self.X[rows], self.Y[rows], self.penalty, w)[0]
+        return cost if np.isfinite(cost) else None
 
     def _settle(self) -> bool:
         """End an epoch whose last step was taken but not yet measured (a state taken in that
@@ -546,6 +592,8 @@ class Trainer:
         lengths = {len(getattr(history, f)) for f in ("cost", "accuracy", "seconds", "lr")}
         if lengths != {counters[0]} or not all(_numbers(getattr(history, f)) for f in ("cost", "seconds", "lr")):
             raise ValueError(f"its history does not describe {counters[0]} epochs of numbers")
+        if history.initial_cost is not None and not _numbers([history.initial_cost]):
+            raise ValueError(f"its history's initial_cost must be a number or None; got {history.initial_cost!r}")
         epoch_seconds = float(state["epoch_seconds"])
         keys = {c.state_key for c in self.callbacks if c.state_key is not None}
         if set(state["callbacks"]) != keys:
