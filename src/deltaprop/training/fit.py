@@ -68,7 +68,9 @@ def fit(
     seed : int or Generator
         Source of the validation split, the per-epoch shuffles and the dropout masks.
     progress : bool
-        Show a progress bar (a line per epoch when stderr is not a terminal).
+        Show progress on stderr: on a terminal, a bar that moves with every batch (batches
+        done, examples/s, the running mean of the epoch's batch costs, the time left) above
+        which each epoch leaves a summary line; elsewhere the summary lines alone.
     dropout : float
         Probability p in [0, 1) of dropping each hidden unit in training (inverted dropout:
         nothing changes at prediction time).

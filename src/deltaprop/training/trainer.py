@@ -210,6 +210,13 @@ class Trainer:
     gradient : ndarray
         ∂C/∂θ of the latest step, every parameter in ``Network.parameters()`` order, unrolled
         into one contiguous array; ``gradients`` holds its per-parameter views.
+    keep_batch_cost : bool
+        False by default; a callback that shows the batch costs (a progress bar) sets it, and
+        then every step computes its batch's cost and keeps it in ``batch_cost``. (At batch 10
+        that is about 5 % of a step, so the default path skips it.)
+    batch_cost : float or None
+        The cost of the latest step's batch at the weights before the step, when it was
+        computed (:meth:`step` always computes it).
     """
 
     def __init__(
@@ -267,6 +274,8 @@ class Trainer:
         self._epoch_seconds = 0.0
         self._epoch_start: dict[str, Any] | None = None
         self._begun = False
+        self.keep_batch_cost = False
+        self.batch_cost: float | None = None
         self.config = self._config(seed)
 
     # ------------------------------------------------------------------ the run
@@ -408,7 +417,9 @@ class Trainer:
         w = None if self.sample_weight is None else self.sample_weight[batch]
         masks = dropout_masks(net, len(batch), self.dropout, self.rng) if self.dropout else None
         grads = backprop(net, X, Y, self.penalty, masks, w, out=self.gradients)
-        cost = float(net.cost_function.value(grads.output, Y, w) + self.penalty.cost(net.weights)) if with_cost else None
+        cost = None
+        if with_cost or self.keep_batch_cost:
+            cost = self.batch_cost = float(net.cost_function.value(grads.output, Y, w) + self.penalty.cost(net.weights))
         for callback in self._hooks["on_gradient"]:
             callback.on_gradient(self.gradient)
         self.optimizer.step(self.params, self.gradients)
