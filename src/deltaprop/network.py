@@ -23,7 +23,7 @@ from .penalty import NO_PENALTY, Penalty
 from .scaling import Scaling
 from .validation import as_inputs, as_sample_weight, as_targets, known_name, positive_int
 
-__all__ = ["Network", "INITIALIZERS", "TASKS"]
+__all__ = ["Network", "INITIALIZERS", "TASKS", "describe_scaling"]
 
 
 def _init_default(rng: np.random.Generator, n_in: int, n_out: int) -> tuple[np.ndarray, np.ndarray]:
@@ -53,7 +53,7 @@ TASKS = ("classification", "regression")
 SUMMARY_CLASSES = 20
 
 
-def _describe_scaling(scaling: Scaling) -> str:
+def describe_scaling(scaling: Scaling) -> str:
     """One line saying what ``scaling`` does: x / c for one divisor and no shift, else per feature."""
     features = f"{scaling.width} feature{'s' if scaling.width > 1 else ''}"
     if not scaling.shift.any() and np.all(scaling.scale == scaling.scale[0]):
@@ -201,7 +201,7 @@ class Network:
             lines.append(f"classes: {shown}")
         for name, scaling in (("input scaling", self.input_scaling), ("target scaling", self.target_scaling)):
             if scaling is not None:
-                lines.append(f"{name}: {_describe_scaling(scaling)}")
+                lines.append(f"{name}: {describe_scaling(scaling)}")
         return "\n".join(lines)
 
     # ------------------------------------------------------------------ parameters
