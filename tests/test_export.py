@@ -16,6 +16,7 @@ import pytest
 import deltaprop as dp
 from deltaprop.activations import Activation, LeakyReLU
 from deltaprop.export import DEFAULT_OPSET, export_onnx
+from deltaprop.scaling import Scaling
 
 from .test_cli import assert_user_error, run_main
 
@@ -121,6 +122,7 @@ def test_graph_interface_and_metadata(tmp_path: Path, dtype: str, elem: int) -> 
     assert model.doc_string.startswith(f"deltaprop network 64-20-3; activations tanh, softmax; cost log_likelihood; dtype {dtype}.")
     assert {p.key: p.value for p in model.metadata_props} == {
         "sizes": "[64, 20, 3]", "activations": '["tanh", "softmax"]', "cost": "log_likelihood", "dtype": dtype,
+        "task": "classification",
     }
     assert [(o.domain, o.version) for o in model.opset_import] == [("", DEFAULT_OPSET)]
     gemms = [n for n in model.graph.node if n.op_type == "Gemm"]
@@ -128,6 +130,68 @@ def test_graph_interface_and_metadata(tmp_path: Path, dtype: str, elem: int) -> 
     assert all(onnx.helper.get_attribute_value(a) == 1 for n in gemms for a in n.attribute if a.name == "transB")
     W0 = next(t for t in model.graph.initializer if t.name == "W0")
     np.testing.assert_array_equal(onnx.numpy_helper.to_array(W0), net.weights[0])  # W^l as stored, (n_l, n_{l−1})
+
+
+# ---------------------------------------------------------------------------- what the model carries
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_the_input_scaling_is_in_the_graph(digits: tuple, tmp_path: Path, dtype: str) -> None:
+    """A network that standardises its inputs runs in onnxruntime on RAW inputs, Sub then Div
+    before the first Gemm, in the network's dtype."""
+    (X, y), (X_test, _) = digits
+    raw, raw_test = 16 * X, 16 * X_test  # digits' own units, 0…16
+    net = dp.Network([64, 20, 10], output="softmax", cost="log_likelihood", seed=3, dtype=dtype)
+    net.input_scaling = Scaling.standardize(raw)
+    dp.fit(net, raw, y, epochs=2, optimizer=dp.SGD(lr=0.1), progress=False)
+    path = export_onnx(net, tmp_path / "net.onnx")
+    model = onnx.load(path)
+    assert [n.op_type for n in model.graph.node][:3] == ["Sub", "Div", "Gemm"]
+    for name, values in (("input_shift", net.input_scaling.shift), ("input_scale", net.input_scaling.scale)):
+        stored = onnx.numpy_helper.to_array(next(t for t in model.graph.initializer if t.name == name))
+        assert stored.dtype == net.dtype
+        np.testing.assert_array_equal(stored, values.astype(net.dtype))
+    assert_agrees(net, path, raw_test)
+    assert model.doc_string.endswith(
+        "Input 'input' [N, n_0] in raw units (the input scaling is in the graph); output 'probabilities' = predict_proba(input) [N, n_out]."
+    )
+
+
+def test_a_pixel_scaling_is_one_div(digits: tuple, tmp_path: Path) -> None:
+    _, (X_test, _) = digits
+    net = dp.Network([64, 12, 10], output="softmax", cost="log_likelihood", seed=0)
+    net.input_scaling = Scaling.divide_by(16, 64)
+    path = export_onnx(net, tmp_path / "net.onnx")
+    assert [n.op_type for n in onnx.load(path).graph.node][:2] == ["Div", "Gemm"]  # no Sub of zeros, as Scaling.apply
+    assert_agrees(net, path, 16 * X_test)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_a_regressor_answers_in_its_targets_units(tmp_path: Path, dtype: str) -> None:
+    rng = np.random.default_rng(0)
+    X = rng.uniform(0, 100, (300, 3))
+    Y = np.column_stack([X @ [1.0, -2.0, 0.5] + 300, X[:, 0] * 10])
+    net = dp.Network([3, 16, 2], activation="tanh", output="identity", cost="quadratic", seed=0, dtype=dtype)
+    net.input_scaling, net.target_scaling = Scaling.standardize(X), Scaling.standardize(Y)
+    dp.fit(net, X, Y, epochs=5, optimizer=dp.SGD(lr=0.05), progress=False)
+    path = export_onnx(net, tmp_path / "net.onnx")
+    assert [n.op_type for n in onnx.load(path).graph.node][-2:] == ["Mul", "Add"]
+    got = run_onnx(path, X.astype(net.dtype))
+    assert got.dtype == net.dtype
+    expected = net.predict(X)
+    assert np.abs(expected).max() > 100  # in the targets' units, not standardised
+    tol = TOLERANCE[dtype]
+    np.testing.assert_allclose(got, expected, rtol=tol, atol=tol * np.abs(expected).max())
+
+
+def test_class_and_feature_names_are_in_the_metadata(tmp_path: Path) -> None:
+    net = dp.Network([2, 4, 3], output="softmax", cost="log_likelihood")
+    net.classes, net.feature_names = ["T-shirt/top", "Trouser", "Küche"], ["width", "height"]
+    props = {p.key: p.value for p in onnx.load(export_onnx(net, tmp_path / "net.onnx")).metadata_props}
+    assert props["classes"] == '["T-shirt/top", "Trouser", "Küche"]'
+    assert props["feature_names"] == '["width", "height"]'
+    assert props["task"] == "classification"
+    regressor = dp.Network([2, 1], output="identity", cost="quadratic")
+    props = {p.key: p.value for p in onnx.load(export_onnx(regressor, tmp_path / "r.onnx")).metadata_props}
+    assert props["task"] == "regression" and "classes" not in props and "feature_names" not in props
 
 
 @pytest.mark.parametrize("opset", [13, 15, "newest"])

@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 from deltaprop import Network
+from deltaprop.scaling import Scaling
 
 
 def exact(message: str) -> str:
@@ -496,3 +497,44 @@ def test_gradcheck_checks_parameters_and_takes_numpy_scalars() -> None:
     net.weights[0] = net.weights[0].T
     with pytest.raises(ValueError, match=exact("weights[0] must be a float32 array of shape (3, 2) for sizes [2, 3, 2]; got (2, 3) float32")):
         dp.check_gradients(net, X, y)
+
+
+
+# ---------------------------------------------------------------------------- summary
+def test_summary_is_a_table_of_layers_numbered_as_in_the_book():
+    net = Network([64, 30, 10], activation="relu", output="softmax", cost="log_likelihood")
+    assert net.summary() == (
+        "layer  width  activation  W         b      parameters\n"
+        "-----------------------------------------------------\n"
+        "1         64  (input)                               0\n"
+        "2         30  relu        (30, 64)  (30,)       1,950\n"
+        "3         10  softmax     (10, 30)  (10,)         310\n"
+        "-----------------------------------------------------\n"
+        "total parameters: 2,260\n"
+        "cost: log_likelihood\n"
+        "dtype: float32\n"
+        "task: classification"
+    )
+    assert sum(p.size for p in net.parameters()) == 2260
+
+
+def test_summary_names_what_the_model_carries():
+    net = Network([3, 4, 3], output="softmax", cost="log_likelihood", dtype="float64")
+    net.classes = ["setosa", "versicolor", "virginica"]
+    net.input_scaling = Scaling([1.0, 2.0, 3.0], [0.5, 1.0, 2.0])
+    assert net.summary().splitlines()[-4:] == [
+        "dtype: float64", "task: classification", "classes: setosa, versicolor, virginica",
+        "input scaling: (x − shift) / scale, per feature (3 features)",
+    ]
+    pixels = Network([784, 10, 10], output="softmax", cost="log_likelihood")
+    pixels.input_scaling = Scaling.divide_by(255, 784)
+    assert pixels.summary().splitlines()[-1] == "input scaling: x / 255 (784 features)"
+    regressor = Network([2, 1], output="identity", cost="quadratic")
+    regressor.target_scaling = Scaling([10.0], [4.0])
+    assert regressor.summary().splitlines()[-2:] == ["task: regression", "target scaling: (x − shift) / scale, per feature (1 feature)"]
+
+
+def test_summary_lists_at_most_twenty_class_names():
+    net = Network([2, 30], output="softmax", cost="log_likelihood")
+    net.classes = [f"c{k}" for k in range(30)]
+    assert net.summary().splitlines()[-1] == "classes: " + ", ".join(f"c{k}" for k in range(20)) + ", … (30 in all)"

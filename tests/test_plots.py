@@ -223,6 +223,26 @@ def test_confusion_matrix_of_a_network(trained: tuple, digits: tuple, tmp_path: 
     assert [t.get_text() for t in again.axes[0].texts] == [t.get_text() for t in ax.texts]
 
 
+def test_confusion_matrix_names_the_networks_classes_and_takes_raw_inputs(trained: tuple, digits: tuple) -> None:
+    """A network with class names and an input scaling: its names on both axes, its own
+    predictions (the names mapped back to classes), the inputs in its own units."""
+    from deltaprop.scaling import Scaling
+
+    net, _ = trained
+    _, (X_test, y_test) = digits
+    named = net.copy()
+    named.classes = [f"digit {k}" for k in range(10)]
+    named.input_scaling = Scaling.divide_by(16, 64)
+    fig = plots.confusion_matrix(named, 16 * X_test, np.array(named.classes)[y_test])  # raw pixels, labels by name
+    ax = fig.axes[0]
+    assert [t.get_text() for t in ax.get_xticklabels()] == named.classes
+    assert [t.get_text() for t in ax.get_yticklabels()] == named.classes
+    counts = plots.confusion_counts(y_test, net.predict(X_test), 10)
+    np.testing.assert_array_equal(ax.get_images()[0].get_array(), counts)
+    given = plots.confusion_matrix(named, 16 * X_test, y_test, class_names=[str(k) for k in range(10)])
+    assert [t.get_text() for t in given.axes[0].get_xticklabels()] == [str(k) for k in range(10)]  # names given win
+
+
 def test_confusion_matrix_of_two_label_vectors_with_names(tmp_path: Path) -> None:
     path = tmp_path / "confusion.png"
     names = ["cat", "dog", "bird", "fish"]

@@ -210,8 +210,11 @@ def test_settings_timings_and_data_come_from_the_run(page: tuple[str, Page], run
     assert training["optimizer"] == [f"{metrics['optimizer']['name']} (lr {metrics['optimizer']['lr']:.6g})"]
     assert training["batch size"] == [str(metrics["batch_size"])]
     assert training["hidden"] == ["16"] and training["validation"] == ["0.1"] and training["early stopping"] == ["—"]
-    assert p.table("network") == {"layer widths": ["64 → 16 → 10"], "activations": ["sigmoid (layer 1), softmax (layer 2)"],
-                                  "cost": ["log_likelihood"], "dtype": ["float32"]}
+    network = p.table("network")
+    assert {k: network[k] for k in ("layer widths", "activations", "cost", "dtype", "task")} == {
+        "layer widths": ["64 → 16 → 10"], "activations": ["sigmoid (layer 1), softmax (layer 2)"],
+        "cost": ["log_likelihood"], "dtype": ["float32"], "task": ["classification"],
+    }
     seconds = metrics["history"]["seconds"]
     timing = p.table("timing")
     assert timing["training, wall time"] == [f"{metrics['train_seconds']:.3f} s"]
@@ -455,3 +458,69 @@ def test_the_report_renders_in_chromium_without_console_errors(page: tuple[str, 
     ):
         near = np.abs(pixels - colour).max(axis=-1) < 40
         assert near.sum() > 50, f"too few pixels of {colour}: a picture was not drawn"
+
+
+# ---------------------------------------------------------------------------- what the model carries
+NAMES = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"]
+
+
+def test_a_model_that_carries_names_scaling_and_provenance(tmp_path: Path) -> None:
+    """Trained on raw digits (0…16) with its own pixel scaling and class names: the report
+    measures it on the raw test split, labels every class by name and shows what it carries."""
+    from deltaprop.scaling import Scaling
+
+    data = dp.datasets.read("digits")
+    (X, y), (X_test, y_test) = data.train, data.test  # raw pixels
+    net = dp.Network([64, 16, 10], output="softmax", cost="log_likelihood", seed=0)
+    net.input_scaling, net.classes = Scaling.divide_by(16, 64), NAMES
+    net.provenance = {"dataset": "digits", "deltaprop_version": dp.__version__, "test_accuracy": 0.9}
+    dp.fit(net, X, y, epochs=3, optimizer=dp.SGD(lr=0.5), progress=False)
+    dp.save(net, tmp_path / "model.npz")
+    p = Page(write_report(tmp_path / "model.npz", tmp_path / "r.html").read_text(encoding="utf-8"))
+    network = p.table("network")
+    assert network["task"] == ["classification"] and network["classes"] == [", ".join(NAMES)]
+    assert network["input scaling"] == ["x / 16 (64 features)"]
+    assert p.table("provenance") == {"dataset": ["digits"], "deltaprop version": [dp.__version__], "test accuracy": ["0.9"]}
+    predicted = net.predict(X_test)  # names
+    assert p.ids["test-accuracy"] == f"{sklearn_metrics.accuracy_score(np.array(NAMES)[y_test], predicted):.4f}"
+    assert float(p.ids["test-accuracy"]) > 0.8  # scaled once, not twice
+    rows = p.table("per-class")
+    precision, recall, f1, support = sklearn_metrics.precision_recall_fscore_support(
+        np.array(NAMES)[y_test], predicted, labels=NAMES, zero_division=np.nan
+    )
+    for k, name in enumerate(NAMES):
+        assert rows[name] == [f"{precision[k]:.4f}", f"{recall[k]:.4f}", f"{f1[k]:.4f}", str(support[k])]
+    counts = p.table("counts")
+    assert counts.pop("true \\ predicted") == NAMES and list(counts) == NAMES
+
+
+def test_the_data_set_that_the_model_records_is_measured_and_names_the_classes(tmp_path: Path) -> None:
+    """No metrics and no dataset=: the model's provenance names the data set (a CSV here,
+    whose string labels name the classes of a model that does not carry them)."""
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(120, 2))
+    label = np.where(X[:, 0] > 0, "right", "left")
+    csv = tmp_path / "sides.csv"
+    csv.write_text("a,b,side\n" + "".join(f"{a},{b},{s}\n" for (a, b), s in zip(X, label)), encoding="utf-8")
+    (Xtr, ytr), _ = dp.datasets.load(csv)
+    net = dp.Network([2, 4, 2], output="softmax", cost="log_likelihood", seed=0)
+    dp.fit(net, Xtr, ytr, epochs=20, optimizer=dp.SGD(lr=0.5), progress=False)
+    dp.save(net, tmp_path / "bare.npz")
+    with pytest.raises(ValueError, match=r"^no data set to measure the network \(2,4,2\) on"):
+        write_report(tmp_path / "bare.npz", tmp_path / "r.html")
+    net.provenance = {"dataset": str(csv)}
+    dp.save(net, tmp_path / "model.npz")
+    p = Page(write_report(tmp_path / "model.npz", tmp_path / "r.html").read_text(encoding="utf-8"))
+    assert p.table("data")["name"] == [str(csv)]
+    assert list(p.table("per-class"))[1:3] == ["left", "right"]
+    assert p.table("counts")["true \\ predicted"] == ["left", "right"]
+    assert "classes" not in p.table("network")
+
+
+def test_fashion_mnist_classes_by_name(tmp_path: Path) -> None:
+    if dp.datasets.locate("fashion-mnist") is None:
+        pytest.skip("Fashion-MNIST is not on this machine (apt-get install dataset-fashion-mnist)")
+    net = dp.Network([784, 10], output="softmax", cost="log_likelihood", seed=0)
+    net.provenance = {"dataset": "fashion-mnist"}
+    p = Page(render_report(net))
+    assert list(p.table("per-class"))[1:11] == dp.datasets.CLASS_NAMES["fashion-mnist"]

@@ -434,8 +434,8 @@ class _DeltaPropEstimator(BaseEstimator):
         """L-BFGS on all rows by :func:`deltaprop.fit_full_batch` (λ = α: both divide by n)."""
         result = fit_full_batch(self.network_, X, Y, "L-BFGS-B", l2=float(self.alpha), max_iter=int(self.max_iter), tol=float(self.tol))
         self.n_iter_ = result.iterations
-        self.loss_curve_.extend(result.cost[1:])
-        self.loss_ = result.cost[-1]
+        self.loss_curve_.extend(result.costs[1:])
+        self.loss_ = result.cost
         self.best_loss_ = min(self.loss_curve_)
         self.validation_scores_ = None
         self.best_validation_score_ = None

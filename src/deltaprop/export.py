@@ -14,6 +14,15 @@ the same overflow-free formula as NumPy's ``logaddexp(0, z)``, and one that onnx
 in float64 too (it has no float64 ``Softplus``). The graph computes in the network's dtype
 (float32 or float64).
 
+What the network carries travels with it. Its ``input_scaling`` becomes ``Sub`` (by the
+initializer ``input_shift``; left out when the shift is 0, as :class:`~deltaprop.scaling.Scaling`
+does) and ``Div`` (by ``input_scale``) before the first Gemm, so the graph takes raw inputs as
+``net.predict_proba`` does. A regressor's ``target_scaling`` becomes ``Mul`` (``target_scale``)
+and ``Add`` (``target_shift``) after the output, so ``probabilities`` is then ``net.predict``:
+the targets in their own units. The model's ``metadata_props`` hold ``sizes``, ``activations``,
+``cost``, ``dtype``, ``task`` and, when the network has them, ``classes`` and ``feature_names``
+(JSON lists).
+
 onnx is imported inside :func:`export_onnx` (``pip install 'deltaprop[onnx]'``).
 """
 
@@ -41,7 +50,9 @@ SUPPORTED_ACTIVATIONS = ("sigmoid", "tanh", "relu", "leaky_relu", "softplus", "i
 
 
 def export_onnx(net: Network, path: str | os.PathLike, opset: int = DEFAULT_OPSET) -> Path:
-    """Write ``net`` as an ONNX model whose output ``probabilities`` is ``net.predict_proba(input)``.
+    """Write ``net`` as an ONNX model whose output ``probabilities`` is ``net.predict_proba(input)``
+    (for a regressor with a target scaling: ``net.predict(input)``), ``input`` in the units the
+    network takes (its input scaling is in the graph).
 
     Parameters
     ----------
@@ -96,7 +107,7 @@ def export_onnx(net: Network, path: str | os.PathLike, opset: int = DEFAULT_OPSE
 
 
 def _model(net: Network, opset: int) -> object:
-    """Build the ModelProto: one Gemm and one activation per layer."""
+    """Build the ModelProto: the input scaling, one Gemm and one activation per layer, the target scaling."""
     from onnx import TensorProto, helper, numpy_helper
 
     from . import __version__
@@ -104,14 +115,32 @@ def _model(net: Network, opset: int) -> object:
     elem = TensorProto.DOUBLE if net.dtype == np.float64 else TensorProto.FLOAT
     nodes, initializers = [], []
     a = "input"
+    if net.input_scaling is not None:  # x ↦ (x − shift) / scale, as Scaling.apply does it
+        shift, scale = (v.astype(net.dtype) for v in (net.input_scaling.shift, net.input_scaling.scale))
+        if shift.any():
+            initializers.append(numpy_helper.from_array(shift, "input_shift"))
+            nodes.append(helper.make_node("Sub", [a, "input_shift"], ["input_centred"], name="input_shift"))
+            a = "input_centred"
+        initializers.append(numpy_helper.from_array(scale, "input_scale"))
+        nodes.append(helper.make_node("Div", [a, "input_scale"], ["input_scaled"], name="input_scale"))
+        a = "input_scaled"
+    last = len(net.weights) - 1
+    output = "outputs" if net.target_scaling is not None else "probabilities"
     for i, (W, b, act) in enumerate(zip(net.weights, net.biases, net.activations)):
         initializers += [numpy_helper.from_array(W, f"W{i}"), numpy_helper.from_array(b, f"b{i}")]
         z = f"z{i}"
         nodes.append(helper.make_node("Gemm", [a, f"W{i}", f"b{i}"], [z], name=f"layer{i}", transB=1))  # z = a Wᵀ + b
-        a = "probabilities" if i == len(net.weights) - 1 else f"a{i}"
+        a = output if i == last else f"a{i}"
         act_nodes, constants = _activation(act, z, a, i)
         nodes += act_nodes
         initializers += [numpy_helper.from_array(np.array(value, dtype=net.dtype), name) for name, value in constants.items()]
+    if net.target_scaling is not None:  # a^L ↦ a^L · scale + shift, as Scaling.invert does it
+        shift, scale = (v.astype(net.dtype) for v in (net.target_scaling.shift, net.target_scaling.scale))
+        initializers += [numpy_helper.from_array(scale, "target_scale"), numpy_helper.from_array(shift, "target_shift")]
+        nodes += [
+            helper.make_node("Mul", [output, "target_scale"], ["outputs_scaled"], name="target_scale"),
+            helper.make_node("Add", ["outputs_scaled", "target_shift"], ["probabilities"], name="target_shift"),
+        ]
     graph = helper.make_graph(
         nodes,
         "deltaprop",
@@ -128,15 +157,17 @@ def _model(net: Network, opset: int) -> object:
         ir_version=helper.find_min_ir_version_for(opsets),
         doc_string=_describe(net),
     )
-    helper.set_model_props(
-        model,
-        {
-            "sizes": json.dumps(net.sizes),
-            "activations": json.dumps([act.name for act in net.activations]),
-            "cost": net.cost_function.name,
-            "dtype": net.dtype.name,
-        },
-    )
+    props = {
+        "sizes": json.dumps(net.sizes),
+        "activations": json.dumps([act.name for act in net.activations]),
+        "cost": net.cost_function.name,
+        "dtype": net.dtype.name,
+        "task": net.task,
+    }
+    for key in ("classes", "feature_names"):
+        if getattr(net, key) is not None:
+            props[key] = json.dumps(getattr(net, key), ensure_ascii=False)
+    helper.set_model_props(model, props)
     return model
 
 
@@ -170,5 +201,7 @@ def _describe(net: Network) -> str:
     return (
         f"deltaprop network {'-'.join(map(str, net.sizes))}; activations {', '.join(a.name for a in net.activations)}; "
         f"cost {net.cost_function.name}; dtype {net.dtype.name}. "
-        "Input 'input' [N, n_0]; output 'probabilities' = predict_proba(input) [N, n_out]."
+        "Input 'input' [N, n_0]" + (" in raw units (the input scaling is in the graph)" if net.input_scaling is not None else "")
+        + ("; output 'probabilities' = predict(input) [N, n_out], in the targets' units." if net.target_scaling is not None
+           else "; output 'probabilities' = predict_proba(input) [N, n_out].")
     )

@@ -23,7 +23,7 @@ from .penalty import NO_PENALTY, Penalty
 from .scaling import Scaling
 from .validation import as_inputs, as_sample_weight, as_targets, known_name, positive_int
 
-__all__ = ["Network", "INITIALIZERS", "TASKS"]
+__all__ = ["Network", "INITIALIZERS", "TASKS", "describe_scaling"]
 
 
 def _init_default(rng: np.random.Generator, n_in: int, n_out: int) -> tuple[np.ndarray, np.ndarray]:
@@ -47,6 +47,18 @@ INITIALIZERS = {"default": _init_default, "xavier": _init_xavier, "glorot": _ini
 _CLASSIFIER_OUTPUTS = ("sigmoid", "softmax")
 #: What a network's outputs are.
 TASKS = ("classification", "regression")
+
+
+#: The most class names :meth:`Network.summary` lists.
+SUMMARY_CLASSES = 20
+
+
+def describe_scaling(scaling: Scaling) -> str:
+    """One line saying what ``scaling`` does: x / c for one divisor and no shift, else per feature."""
+    features = f"{scaling.width} feature{'s' if scaling.width > 1 else ''}"
+    if not scaling.shift.any() and np.all(scaling.scale == scaling.scale[0]):
+        return f"x / {scaling.scale[0]:g} ({features})"
+    return f"(x − shift) / scale, per feature ({features})"
 
 
 def class_labels(rows: np.ndarray) -> np.ndarray:
@@ -168,6 +180,29 @@ class Network:
     def __repr__(self) -> str:
         acts = ", ".join(a.name for a in self.activations)
         return f"Network(sizes={self.sizes}, activations=[{acts}], cost={self.cost_function.name!r}, dtype={self.dtype.name})"
+
+    def summary(self) -> str:
+        """Return a table of the network to print: one row per layer, numbered as in the book
+        (layer 1 is the input), with its width, activation, the shapes of W^l and b^l and their
+        parameter count, then the total, the cost, the dtype, the task and, when the network
+        has them, its classes and its input and target scaling.
+        """
+        rows = [("layer", "width", "activation", "W", "b", "parameters"), ("1", str(self.sizes[0]), "(input)", "", "", "0")]
+        for i, (W, b, act) in enumerate(zip(self.weights, self.biases, self.activations)):
+            rows.append((str(i + 2), str(self.sizes[i + 1]), act.name, str(W.shape), str(b.shape), f"{W.size + b.size:,}"))
+        total = sum(p.size for p in self.parameters())
+        widths = [max(len(row[k]) for row in rows) for k in range(len(rows[0]))]
+        lines = ["  ".join(cell.rjust(w) if k in (1, 5) else cell.ljust(w) for k, (cell, w) in enumerate(zip(row, widths))).rstrip() for row in rows]
+        rule = "-" * len(max(lines, key=len))
+        lines[1:1] = [rule]
+        lines += [rule, f"total parameters: {total:,}", f"cost: {self.cost_function.name}", f"dtype: {self.dtype.name}", f"task: {self.task}"]
+        if self.classes is not None:
+            shown = ", ".join(self.classes[:SUMMARY_CLASSES]) + (f", … ({len(self.classes)} in all)" if len(self.classes) > SUMMARY_CLASSES else "")
+            lines.append(f"classes: {shown}")
+        for name, scaling in (("input scaling", self.input_scaling), ("target scaling", self.target_scaling)):
+            if scaling is not None:
+                lines.append(f"{name}: {describe_scaling(scaling)}")
+        return "\n".join(lines)
 
     # ------------------------------------------------------------------ parameters
     def parameters(self) -> list[np.ndarray]:

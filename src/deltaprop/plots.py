@@ -174,16 +174,16 @@ def confusion_matrix(
 ) -> Figure:
     """Draw the confusion matrix: true classes down, predicted classes across, counts in the cells.
 
-    Call it as ``confusion_matrix(net, X, y)`` (the network predicts ``X``; ``y`` is labels or
-    target rows) or as ``confusion_matrix(y_true, y_pred)`` (two label vectors).
+    Call it as ``confusion_matrix(net, X, y)`` (the network predicts ``X``; ``y`` is labels,
+    class names or target rows) or as ``confusion_matrix(y_true, y_pred)`` (two label vectors).
 
     Parameters
     ----------
     *data
         ``(net, X, y)`` or ``(y_true, y_pred)``.
     class_names : sequence of str, optional
-        One name per class for the axes (default ``0, 1, ...``). With two label vectors it
-        also fixes the number of classes.
+        One name per class for the axes: by default the network's ``classes`` when it has
+        them, else ``0, 1, ...``. With two label vectors it also fixes the number of classes.
     path : str or PathLike, optional
         Save the figure here (``.png``, ``.svg`` or ``.pdf``).
 
@@ -201,10 +201,11 @@ def confusion_matrix(
             raise ValueError(
                 f"a confusion matrix needs a classifier (sigmoid or softmax output); this network's output is {net.activations[-1].name}"
             )
-        X = net.inputs(X)
-        y_true = class_labels(net.targets(y, len(X)))
-        y_pred = net.predict(X)
+        outputs = net.predict_proba(X)  # X in the network's own units: it applies its input scaling
+        y_true, y_pred = class_labels(net.targets(y, len(outputs))), class_labels(outputs)
         n_classes = max(net.sizes[-1], 2)
+        if class_names is None:
+            class_names = net.classes
     elif len(data) == 2:
         y_true, y_pred = (_labels(name, v) for name, v in zip(("y_true", "y_pred"), data))
         if len(y_true) != len(y_pred):

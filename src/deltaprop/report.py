@@ -1,8 +1,10 @@
 """A trained model and its run as one self-contained HTML page.
 
-The page shows the network and the hyper-parameters of its training, the data set, the
-timings, the learning curves (and each layer's gradient norm per epoch), the confusion matrix,
-each class's precision and recall, and the first-layer weights as image tiles. It fetches
+The page shows the network (with its task, class names, input scaling and provenance when
+the model carries them) and the hyper-parameters of its training, the data set, the timings,
+the learning curves (and each layer's gradient norm per epoch), the confusion matrix and each
+class's precision and recall (by class name: the model's, else the data set's, such as
+fashion-mnist's), and the first-layer weights as image tiles. It fetches
 nothing: the pictures are PNG files inlined as ``data:`` URIs, the style sheet is inline, there
 is no script, and a Content-Security-Policy allows nothing else, so it reads the same offline,
 attached to a mail or years later.
@@ -34,7 +36,7 @@ import numpy as np
 
 from .atomic import atomic_write
 from .metrics import check_metrics, read_metrics
-from .network import Network, class_labels
+from .network import Network, class_labels, describe_scaling
 from .serialize import load
 from .training.checkpoint import METRICS_FILE, MODEL_FILE
 from .validation import is_real
@@ -181,8 +183,9 @@ def render_report(
         timings and the history behind the curves.
     dataset : str or PathLike, optional
         The data set whose test split the scores are measured on (a name or a path, as
-        :func:`deltaprop.datasets.load` takes it). Default: the metrics' ``dataset``, else
-        digits when the network takes 64 inputs and has 10 outputs.
+        :func:`deltaprop.datasets.load` takes it). Default: the metrics' ``dataset``, else the
+        model's ``provenance["dataset"]``, else digits when the network takes 64 inputs and has
+        10 outputs. A network with an input scaling is given the data in its own units.
     target : str, optional
         For a CSV data set: the label column's name.
     source : str or PathLike, optional
@@ -206,7 +209,8 @@ def render_report(
         check_metrics(metrics, "metrics")
         metrics = dict(metrics)
     name = _dataset_name(net, metrics, dataset)
-    (X_train, y_train), (X_test, y_test) = datasets.load(name, target=target)
+    data = datasets.read(name, target=target)  # in its own units for a network that scales its inputs itself
+    (X_train, y_train), (X_test, y_test) = (data.train, data.test) if net.input_scaling is not None else data.split()
     if X_test.shape[1] != net.sizes[0]:
         raise ValueError(f"the network takes {net.sizes[0]} inputs but data set {name!r} has {X_test.shape[1]}; choose another with dataset= (--dataset)")
     test_cost = net.cost(X_test, y_test)
@@ -221,7 +225,7 @@ def render_report(
         _hyper_parameters(net, metrics),
         _row(_dataset(name, X_train, y_train, X_test, net), _timings(metrics)),
         _curves(metrics),
-        _row(*_classification(net, X_test, y_test)),
+        _row(*_classification(net, X_test, y_test, _class_names(net, data.classes))),
         _weights(net),
         f"<footer>made by deltaprop {escape(__version__)}</footer>",
     ]
@@ -270,13 +274,16 @@ def write_report(
 
 # ---------------------------------------------------------------------------- sections
 def _dataset_name(net: Network, metrics: dict | None, dataset: str | os.PathLike | None) -> str:
-    """The data set asked for, else the metrics', else digits if the widths fit it."""
+    """The data set asked for, else the metrics', else the one the model records
+    (``provenance["dataset"]``), else digits if the widths fit it."""
     if dataset is not None:
         if not isinstance(dataset, (str, os.PathLike)):
             raise TypeError(f"dataset must be a data set name or path; got {type(dataset).__name__}")
         return os.fspath(dataset)
     if metrics is not None and metrics.get("dataset") is not None:
         return metrics["dataset"]
+    if isinstance(net.provenance, dict) and isinstance(net.provenance.get("dataset"), str):
+        return net.provenance["dataset"]
     if net.sizes[0] == 64 and net.sizes[-1] == 10:
         return "digits"
     raise ValueError(
@@ -366,8 +373,17 @@ def _hyper_parameters(net: Network, metrics: dict | None) -> str:
         ("activations", ", ".join(f"{a.name} (layer {i + 1})" for i, a in enumerate(net.activations))),
         ("cost", net.cost_function.name),
         ("dtype", net.dtype.name),
+        ("task", net.task),
     ]
-    parts = ['<div class="columns">', "<div><h3>Network</h3>", _table("network", network), "</div>", "<div><h3>Training</h3>"]
+    if net.classes is not None:
+        network.append(("classes", ", ".join(net.classes)))
+    for label, scaling in (("input scaling", net.input_scaling), ("target scaling", net.target_scaling)):
+        if scaling is not None:
+            network.append((label, describe_scaling(scaling)))
+    parts = ['<div class="columns">', "<div><h3>Network</h3>", _table("network", network), "</div>"]
+    if net.provenance:
+        parts += ["<div><h3>Provenance</h3>", _table("provenance", [(k.replace("_", " "), _value(v)) for k, v in net.provenance.items()]), "</div>"]
+    parts.append("<div><h3>Training</h3>")
     if metrics is None:
         parts.append(_note("not recorded in a model file"))
     else:
@@ -442,8 +458,18 @@ def _curves(metrics: dict | None) -> str:
     return _section("curves", heading, *parts)
 
 
-def _classification(net: Network, X: np.ndarray, y: np.ndarray) -> list[str]:
-    """The confusion matrix and the per-class scores, or one note for a regression."""
+def _class_names(net: Network, known: list[str] | None) -> list[str]:
+    """The name of each class: the network's, else the data set's (the classes of
+    fashion-mnist, a table's labels) when they are as many, else 0, 1, …"""
+    n_classes = max(net.sizes[-1], 2)
+    for names in (net.classes, known):
+        if names is not None and len(names) == n_classes:
+            return list(names)
+    return [str(k) for k in range(n_classes)]
+
+
+def _classification(net: Network, X: np.ndarray, y: np.ndarray, names: list[str]) -> list[str]:
+    """The confusion matrix and the per-class scores, labelled with ``names``, or one note for a regression."""
     from . import plots
     from .plots import confusion_counts
 
@@ -451,25 +477,26 @@ def _classification(net: Network, X: np.ndarray, y: np.ndarray) -> list[str]:
         return [_section("confusion", "Confusion matrix and per-class scores", _note(
             f"A regression ({net.activations[-1].name} output): no classes, so no confusion matrix, precision or recall; "
             "the summary gives the test cost."))]
-    n_classes = max(net.sizes[-1], 2)
-    truth, predicted = class_labels(net.targets(y, len(X))), net.predict(X)
+    n_classes = len(names)
+    outputs = net.predict_proba(X)
+    truth, predicted = class_labels(net.targets(y, len(X))), class_labels(outputs)
     counts = confusion_counts(truth, predicted, n_classes)
-    header = ("true \\ predicted", *map(str, range(n_classes)))
-    count_rows = [(str(k), *row.tolist()) for k, row in enumerate(counts)]
+    header = ("true \\ predicted", *names)
+    count_rows = [(names[k], *row.tolist()) for k, row in enumerate(counts)]
     confusion = _section(
         "confusion", "Confusion matrix",
-        _image(plots.confusion_matrix(truth, predicted, class_names=[str(k) for k in range(n_classes)]),
+        _image(plots.confusion_matrix(truth, predicted, class_names=names),
                "confusion matrix: true class down, predicted class across"),
         "<details><summary>the counts as a table</summary>", _table("counts", count_rows, header, numeric=True), "</details>",
     )
     precision, recall, f1, support = class_scores(counts)
-    rows = [(str(k), _score(p), _score(r), _score(f), int(s)) for k, (p, r, f, s) in enumerate(zip(precision, recall, f1, support))]
+    rows = [(names[k], _score(p), _score(r), _score(f), int(s)) for k, (p, r, f, s) in enumerate(zip(precision, recall, f1, support))]
     for label, weights in (("macro average", np.ones(n_classes)), ("weighted average", support.astype(np.float64))):
         rows.append((label, *(_score(_average(v, weights)) for v in (precision, recall, f1)), int(support.sum())))
     parts = [_table("per-class", rows, ("class", "precision", "recall", "F₁", "support"), numeric=True)]
-    undefined = [k for k in range(n_classes) if math.isnan(precision[k]) or math.isnan(recall[k])]
+    undefined = [names[k] for k in range(n_classes) if math.isnan(precision[k]) or math.isnan(recall[k])]
     if undefined:
-        parts.append(_note(f"— : undefined (0/0) for class {', '.join(map(str, undefined))}: never predicted (precision) "
+        parts.append(_note(f"— : undefined (0/0) for class {', '.join(undefined)}: never predicted (precision) "
                            "or absent from the test split (recall); the averages leave it out."))
     parts.append("<p>Precision: of the examples predicted as the class, the share that are. Recall: of the examples "
                  "of the class, the share predicted as it. F₁: their harmonic mean. Support: test examples of the class.</p>")

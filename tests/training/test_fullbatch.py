@@ -78,11 +78,12 @@ def test_lbfgs_learns_digits(digits):
     net = dp.Network([64, 30, 10], activation="sigmoid", output="softmax", cost="log_likelihood", dtype="float64", seed=0)
     result = fit_full_batch(net, X, y, method="L-BFGS-B", l2=1.0, max_iter=60)
     assert net.accuracy(X_test, y_test) >= 0.95
-    assert result.iterations == len(result.cost) - 1 and 0 < result.iterations <= 60
+    assert result.iterations == len(result.costs) - 1 and 0 < result.iterations <= 60
     assert result.evaluations >= result.iterations
-    assert result.cost[0] == pytest.approx(dp.Network([64, 30, 10], output="softmax", cost="log_likelihood", dtype="float64", seed=0).cost(X, y, l2=1.0))
-    assert result.cost[-1] == pytest.approx(net.cost(X, y, l2=1.0), rel=1e-12)
-    assert result.cost[-1] < result.cost[0] / 5
+    assert result.costs[0] == pytest.approx(dp.Network([64, 30, 10], output="softmax", cost="log_likelihood", dtype="float64", seed=0).cost(X, y, l2=1.0))
+    assert isinstance(result.cost, float) and result.cost == result.costs[-1]
+    assert result.cost == pytest.approx(net.cost(X, y, l2=1.0), rel=1e-12)
+    assert result.cost < result.costs[0] / 5
     assert isinstance(result.message, str) and result.message
 
 
@@ -91,7 +92,7 @@ def test_cg_lowers_the_cost_at_every_iteration(digits):
     X, y = X[:400], y[:400]
     net = dp.Network([64, 20, 10], activation="sigmoid", output="sigmoid", cost="cross_entropy", dtype="float64", seed=1)
     result = fit_full_batch(net, X, y, method="CG", l2=1.0, max_iter=40)
-    costs = np.array(result.cost)
+    costs = np.array(result.costs)
     assert len(costs) == result.iterations + 1
     assert np.all(np.diff(costs) <= 1e-12 * costs[:-1])  # a Wolfe line search accepts only decreases
     assert costs[-1] < costs[0] / 5
@@ -106,8 +107,8 @@ def test_writes_back_in_place_in_the_networks_dtype():
     assert all(a is b for a, b in zip(arrays, net.parameters()))
     assert all(p.dtype == np.float32 for p in arrays)
     assert any(not np.array_equal(p, b) for p, b in zip(arrays, before))
-    assert result.cost[-1] < result.cost[0]
-    assert net.cost(X, y) == pytest.approx(result.cost[-1], rel=1e-5)
+    assert result.cost == result.costs[-1] < result.costs[0]
+    assert net.cost(X, y) == pytest.approx(result.cost, rel=1e-5)
 
 
 @pytest.mark.parametrize(
@@ -159,6 +160,7 @@ def test_a_non_finite_end_keeps_the_starting_parameters(monkeypatch):
     monkeypatch.setattr(scipy.optimize, "minimize", diverging_minimize)
     result = fit_full_batch(net, X, y)
     assert result.success is False
+    assert result.cost == result.costs[0] == pytest.approx(net.cost(X, y), rel=1e-6)  # J of the parameters kept
     assert result.message == "the cost or a parameter became NaN or infinite (diverged); the network keeps its starting parameters"
     for p, s in zip(net.parameters(), start):
         np.testing.assert_array_equal(p, s)

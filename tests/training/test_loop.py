@@ -11,6 +11,8 @@ import pytest
 
 import deltaprop as dp
 from deltaprop.backprop import backprop
+from deltaprop.optimizers import get_optimizer
+from deltaprop.schedules import get_schedule
 
 
 @pytest.fixture(scope="module")
@@ -81,7 +83,9 @@ def test_progress_lines_when_not_a_terminal(capsys):
         ({"epochs": 0}, ValueError, "epochs must be a positive integer; got 0"),
         ({"batch_size": 0}, ValueError, "batch_size must be a positive integer; got 0"),
         ({"batch_size": 2.5}, ValueError, "batch_size must be a positive integer; got 2.5"),
-        ({"optimizer": "sgd"}, TypeError, "optimizer must be a deltaprop Optimizer"),
+        ({"optimizer": "sdg"}, ValueError, "^optimizer 'sdg' is unknown; choose one of sgd, momentum, nesterov, adam, adamw, rmsprop$"),
+        ({"optimizer": 3}, TypeError, "^optimizer must be a deltaprop Optimizer such as SGD\\(lr=0.5\\) or a name such as 'adam'; got 3$"),
+        ({"schedule": "cosinus"}, ValueError, "^schedule 'cosinus' is unknown; choose one of constant, step, exponential, cosine, warmup-cosine, plateau$"),
         ({"l2": float("nan")}, ValueError, "l2 must be a finite number ≥ 0; got nan"),
         ({"validation": (np.zeros((2, 2)),)}, ValueError, "validation must be a pair"),
         ({"validation": (np.zeros((2, 3)), [0, 1])}, ValueError, "X must have shape \\(n, 2\\); got shape \\(2, 3\\)"),
@@ -579,7 +583,7 @@ def test_divergence_in_the_first_epoch_goes_back_to_the_step_before(lr):
         ({"early_stopping": 0, "validation": 0.5}, ValueError, r"^early_stopping must be a positive integer; got 0$"),
         ({"resume": True}, ValueError, r"^resume=True needs checkpoint=DIR, the folder to resume from$"),
         ({"callbacks": [None]}, TypeError, r"^callbacks must be deltaprop.Callback instances; got None$"),
-        ({"optimizer": dp.SGD}, TypeError, r"^optimizer must be a deltaprop Optimizer such as SGD\(lr=0.5\); got <class"),
+        ({"optimizer": dp.SGD}, TypeError, r"^optimizer must be a deltaprop Optimizer such as SGD\(lr=0.5\) or a name such as 'adam'; got <class"),
     ],
 )
 def test_more_bad_input_is_refused_before_any_work(kwargs, error, message):
@@ -615,7 +619,82 @@ def test_a_checkpoint_path_that_is_a_file_is_refused(tmp_path):
 def test_a_schedule_that_is_not_a_schedule_is_refused():
     net, X, y, _ = small_problem()
     before = [p.copy() for p in net.parameters()]
-    with pytest.raises(TypeError, match=r"^schedule must be a deltaprop Schedule such as CosineAnnealing\(epochs\); got 'cosine'$"):
-        dp.fit(net, X, y, schedule="cosine", progress=False)
+    with pytest.raises(TypeError, match=r"^schedule must be a deltaprop Schedule such as CosineAnnealing\(epochs\); got 3$"):
+        dp.fit(net, X, y, schedule=3, progress=False)
     for p, b in zip(net.parameters(), before):
         np.testing.assert_array_equal(p, b)
+
+
+def test_optimizer_and_schedule_by_name_as_in_keras():
+    """optimizer="adam" is get_optimizer("adam") (its default lr); schedule="cosine" is
+    get_schedule("cosine", epochs): the run is the one built from the objects, bit for bit."""
+    runs = []
+    for optimizer, schedule in (("adam", "cosine"), (get_optimizer("adam"), get_schedule("cosine", 4))):
+        net, X, y, _ = small_problem()
+        history = dp.fit(net, X, y, epochs=4, optimizer=optimizer, schedule=schedule, progress=False)
+        runs.append((history.lr, history.cost, [p.copy() for p in net.parameters()]))
+    (lr, cost, params), (lr_objects, cost_objects, params_objects) = runs
+    assert lr == lr_objects and lr[0] == 1e-3 and lr[-1] < lr[0]  # Adam's default η, annealed
+    assert cost == cost_objects
+    for p, q in zip(params, params_objects):
+        np.testing.assert_array_equal(p, q)
+
+
+def test_trainer_takes_an_optimizer_name():
+    net, X, y, _ = small_problem()
+    trainer = dp.Trainer(net, X, y, optimizer="rmsprop")
+    assert repr(trainer.optimizer) == repr(get_optimizer("rmsprop")) and trainer.base_lr == get_optimizer("rmsprop").lr
+    with pytest.raises(ValueError, match=r"^optimizer 'Adam' is unknown; choose one of sgd, momentum, nesterov, adam, adamw, rmsprop$"):
+        dp.Trainer(net, X, y, optimizer="Adam")
+
+
+def test_history_repr_is_one_short_line():
+    net, X, y, _ = small_problem()
+    history = dp.fit(net, X, y, epochs=3, validation=0.3, progress=False)
+    c, a, vc, va = history.cost[-1], history.accuracy[-1], history.val_cost[-1], history.val_accuracy[-1]
+    assert repr(history) == f"History(epochs=3, cost={c:.4g}, accuracy={a:.4g}, val_cost={vc:.4g}, val_accuracy={va:.4g})"
+    assert repr(dp.History()) == "History(epochs=0)"
+    stopped = dp.History(cost=[2.0, 1.5], accuracy=[None, None], stopped="early stopping", best_epoch=1)
+    assert repr(stopped) == "History(epochs=2, cost=1.5, stopped='early stopping', best_epoch=1)"
+
+
+def test_a_cost_that_ends_far_above_its_start_warns(digits):
+    """lr 1e30 never makes a NaN on digits (softmax saturates), yet the run is wrecked: the
+    cost ends about 19 times as high as before training, and fit says so."""
+    (X, y), _ = digits
+    net = dp.Network([64, 30, 10], output="softmax", cost="log_likelihood", seed=0)
+    start = net.cost(X, y)
+    with pytest.warns(RuntimeWarning) as caught:
+        history = dp.fit(net, X, y, epochs=3, optimizer=dp.SGD(lr=1e30), progress=False)
+    assert len(caught) == 1
+    assert history.initial_cost == pytest.approx(start, rel=0.05)  # on 1000 of the 1437 rows, spread over them
+    end = history.cost[-1]
+    assert str(caught[0].message) == (
+        f"the training cost rose from {history.initial_cost:.4g} before training to {end:.4g} "
+        f"({end / history.initial_cost:.3g} times as high): the learning rate lr=1e+30 is probably too high; "
+        "try a lower one, such as lr=1e+29"
+    )
+    assert end > 10 * start
+
+
+def test_the_cost_before_training_is_measured_once_and_exactly_on_a_small_set():
+    net, X, y, _ = small_problem()
+    start = net.cost(X, y)
+    trainer = dp.Trainer(net, X, y, optimizer=dp.SGD(lr=0.5))
+    assert trainer.history.initial_cost is None
+    trainer.fit(2)
+    assert trainer.history.initial_cost == pytest.approx(start, rel=1e-12)  # 37 rows: all of them
+    trainer.fit(4)  # training on: still the cost before the first step
+    assert trainer.history.initial_cost == pytest.approx(start, rel=1e-12)
+    assert trainer.state_dict()["history"]["initial_cost"] == trainer.history.initial_cost
+    assert trainer.history.cost[-1] < start  # a run that learns does not warn (filterwarnings = error)
+
+
+def test_a_malformed_initial_cost_in_a_state_is_refused():
+    net, X, y, _ = small_problem()
+    trainer = dp.Trainer(net, X, y)
+    trainer.fit(1)
+    state = trainer.state_dict()
+    state["history"]["initial_cost"] = "3.0"
+    with pytest.raises(ValueError, match=r"^the state: its history's initial_cost must be a number or None; got '3.0'$"):
+        dp.Trainer(net, X, y).load_state_dict(state)

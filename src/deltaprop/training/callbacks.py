@@ -19,6 +19,7 @@ from __future__ import annotations
 import signal
 import sys
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -31,7 +32,7 @@ from ..serialize import save
 from ..validation import all_finite, non_negative, positive_int
 from .checkpoint import CHECKPOINT_FILE, MODEL_FILE, read_state, write_state
 from .history import History
-from .trainer import Callback
+from .trainer import Callback, spread_rows
 
 __all__ = [
     "Callback", "LearningRateSchedule", "GradientNorms", "EarlyStopping", "Checkpoint", "Progress", "StopOnInterrupt",
@@ -78,7 +79,7 @@ class GradientNorms(Callback):
 
     def on_epoch_end(self, epoch: int, history: History, net: object) -> None:
         trainer = self.trainer
-        sample = np.arange(0, trainer.n_train, max(1, trainer.n_train // GRADIENT_SAMPLE))[:GRADIENT_SAMPLE]
+        sample = spread_rows(trainer.n_train, GRADIENT_SAMPLE)
         dW = backprop(trainer.net, trainer.X[sample], trainer.Y[sample], trainer.penalty).dW
         history.gradient_norms.append([float(np.linalg.norm(g)) for g in dW])
 
@@ -248,22 +249,74 @@ class Checkpoint(Callback):
 
 
 class Progress(Callback):
-    """Progress of a run: a rich bar on a terminal, one plain line per epoch otherwise (stderr)."""
+    """Progress of a run on stderr: a bar that moves with every batch on a terminal, one plain
+    line per epoch otherwise.
 
-    def __init__(self) -> None:
+    The bar shows the epoch, the batches of this epoch done out of all of them, the examples
+    per second of this epoch, the running mean of this epoch's batch costs and the time left
+    in the run; rich redraws it at most 10 times a second. While the bar is shown, the Trainer
+    keeps each batch's cost (``Trainer.keep_batch_cost``). After each epoch a summary line
+    (cost, accuracy, validation measures, seconds) is printed above the bar, or alone without one.
+
+    Parameters
+    ----------
+    console : rich.console.Console, optional
+        Where to draw: a bar when it is a terminal, the lines otherwise. By default the bar
+        goes to stderr when stderr is a terminal, and the lines to stderr when it is not.
+    """
+
+    def __init__(self, console: Any = None) -> None:
+        self.console = console
         self.bar: Any = None
 
     def on_train_begin(self) -> None:
-        if sys.stderr.isatty():
+        trainer = self.trainer
+        console = self.console
+        if console is None and sys.stderr.isatty():
             from rich.console import Console
-            from rich.progress import BarColumn, MofNCompleteColumn, Progress as Bar, TextColumn, TimeRemainingColumn
 
-            self.bar = Bar(
-                TextColumn("epoch"), MofNCompleteColumn(), BarColumn(), TimeRemainingColumn(),
-                TextColumn("{task.description}"), transient=False, console=Console(stderr=True),
-            )
-            self.bar.start()
-            self.task = self.bar.add_task("", total=self.trainer.target_epochs, completed=self.trainer.epoch)
+            console = Console(stderr=True)
+        if console is None or not console.is_terminal:
+            return
+        from rich.progress import BarColumn, Progress as Bar, TextColumn, TimeRemainingColumn
+
+        self.batches = -(-trainer.n_train // trainer.batch_size)  # per epoch: the last may be short
+        self.bar = Bar(
+            TextColumn("epoch {task.fields[epoch]}"), BarColumn(), TextColumn("batch {task.fields[batch]}/{task.fields[batches]}"),
+            TextColumn("{task.fields[rate]:,.0f} examples/s"), TextColumn("cost {task.fields[cost]}"),
+            TimeRemainingColumn(), console=console, transient=True,
+        )
+        self.bar.start()
+        total = None if trainer.target_epochs is None else trainer.target_epochs * self.batches
+        self.task = self.bar.add_task("", total=total, epoch=self._epoch(), batch=0, batches=self.batches, rate=0.0, cost="—")
+        self.kept_before, trainer.keep_batch_cost = trainer.keep_batch_cost, True
+        self._start_epoch(-(-trainer.position // trainer.batch_size))
+
+    def _epoch(self) -> str:
+        return f"{self.trainer.epoch + 1}/{self.trainer.target_epochs or '?'}"
+
+    def _start_epoch(self, batch: int) -> None:
+        """Count this epoch's batches from ``batch`` (0, or where a resumed run is)."""
+        self.batch, self.cost_sum, self.costs, self.first_row = batch, 0.0, 0, self.trainer.position
+        self.started = time.perf_counter()
+        self.bar.update(self.task, completed=self.trainer.epoch * self.batches + batch, epoch=self._epoch(), batch=batch, rate=0.0, cost="—")
+
+    def on_epoch_begin(self, epoch: int) -> None:
+        if self.bar is not None:
+            self._start_epoch(0)
+
+    def on_batch_end(self, step: int, net: object) -> None:
+        if self.bar is None:
+            return
+        trainer = self.trainer
+        self.batch += 1
+        self.cost_sum += trainer.batch_cost
+        self.costs += 1
+        seconds = time.perf_counter() - self.started
+        rows = trainer.position - self.first_row
+        self.bar.update(
+            self.task, advance=1, batch=self.batch, cost=f"{self.cost_sum / self.costs:.4f}", rate=rows / seconds if seconds > 0 else 0.0
+        )
 
     def on_epoch_end(self, epoch: int, history: History, net: object) -> None:
         text = f"cost {history.cost[-1]:.4f}"
@@ -273,16 +326,19 @@ class Progress(Callback):
             text += f"  val_cost {history.val_cost[-1]:.4f}"
             if history.val_accuracy[-1] is not None:
                 text += f"  val_accuracy {history.val_accuracy[-1]:.4f}"
+        line = f"epoch {epoch + 1}/{self.trainer.target_epochs or '?'}  {text}  ({history.seconds[-1]:.2f}s)"
         if self.bar is not None:
-            self.bar.update(self.task, advance=1, description=text)
+            self.bar.console.print(line, markup=False, highlight=False, soft_wrap=True)
+        elif self.console is not None:
+            self.console.print(line, markup=False, highlight=False, soft_wrap=True)
         else:
-            total = self.trainer.target_epochs or "?"
-            print(f"epoch {epoch + 1}/{total}  {text}  ({history.seconds[-1]:.2f}s)", file=sys.stderr, flush=True)
+            print(line, file=sys.stderr, flush=True)
 
     def on_train_end(self) -> None:
         if self.bar is not None:
             self.bar.stop()
             self.bar = None
+            self.trainer.keep_batch_cost = self.kept_before
 
 
 class StopOnInterrupt(Callback):

@@ -9,7 +9,7 @@ import numpy as np
 
 from ..network import Network
 from ..optimizers import Optimizer
-from ..schedules import Schedule
+from ..schedules import Schedule, get_schedule
 from ..validation import positive_int
 from .callbacks import Checkpoint, EarlyStopping, GradientNorms, LearningRateSchedule, Progress, StopOnInterrupt
 from .history import History
@@ -24,7 +24,7 @@ def fit(
     y: object,
     epochs: int = 30,
     batch_size: int = 10,
-    optimizer: Optimizer | None = None,
+    optimizer: Optimizer | str | None = None,
     l2: float = 0.0,
     validation: tuple[object, object] | float | None = None,
     seed: int | np.random.Generator | None = 0,
@@ -33,7 +33,7 @@ def fit(
     l1: float = 0.0,
     dropout: float = 0.0,
     max_norm: float | None = None,
-    schedule: Schedule | None = None,
+    schedule: Schedule | str | None = None,
     early_stopping: int | None = None,
     monitor: str = "val_cost",
     callbacks: Sequence[Callback] = (),
@@ -55,8 +55,11 @@ def fit(
         Passes over the training set, ≥ 1 (with ``resume``: the total, counting those done).
     batch_size : int
         Examples per gradient step, ≥ 1 (the last batch of an epoch may be smaller).
-    optimizer : Optimizer, optional
-        ``SGD(lr=0.5)`` by default. Its ``lr`` is the base rate that ``schedule`` scales.
+    optimizer : Optimizer or str, optional
+        ``SGD(lr=0.5)`` by default. Its ``lr`` is the base rate that ``schedule`` scales. A
+        name, as in Keras (``optimizer="adam"``), builds that optimizer with its default
+        ``lr`` through :func:`deltaprop.optimizers.get_optimizer`: "sgd", "momentum",
+        "nesterov", "adam", "adamw" or "rmsprop".
     l2, l1 : float
         λ of the cost's λ/(2n) Σ‖W‖² and λ₁ of λ₁/n Σ|w|, n the training-set size.
     validation : (X_val, y_val) or float, optional
@@ -65,17 +68,21 @@ def fit(
     seed : int or Generator
         Source of the validation split, the per-epoch shuffles and the dropout masks.
     progress : bool
-        Show a progress bar (a line per epoch when stderr is not a terminal).
+        Show progress on stderr: on a terminal, a bar that moves with every batch (batches
+        done, examples/s, the running mean of the epoch's batch costs, the time left) above
+        which each epoch leaves a summary line; elsewhere the summary lines alone.
     dropout : float
         Probability p in [0, 1) of dropping each hidden unit in training (inverted dropout:
         nothing changes at prediction time).
     max_norm : float, optional
         After each step, scale every unit's incoming weight vector (a row of W) down to this
         Euclidean norm when it is longer.
-    schedule : Schedule, optional
+    schedule : Schedule or str, optional
         Sets the optimizer's ``lr`` at the start of each epoch from the base rate
         (see :mod:`deltaprop.schedules`); it observes the validation cost (else the training
-        cost) after each epoch.
+        cost) after each epoch. A name (``schedule="cosine"``) builds that schedule for a run
+        of ``epochs`` through :func:`deltaprop.schedules.get_schedule`: "constant", "step",
+        "exponential", "cosine", "warmup-cosine" or "plateau".
     early_stopping : int, optional
         Stop when ``monitor`` has not improved for this many epochs, and leave the network
         with the weights of its best epoch. Needs ``validation``.
@@ -105,7 +112,8 @@ def fit(
     Raises
     ------
     ValueError
-        For bad arguments or data, before any training. :class:`TrainingDiverged` (a
+        For bad arguments or data, before any training (an unknown optimizer or schedule name
+        gets the list of known ones). :class:`TrainingDiverged` (a
         ValueError) when the cost or a weight becomes NaN or infinite; the network is then left
         with its weights from just before the step that broke it.
 
@@ -125,6 +133,8 @@ def fit(
     if resume and validation is not None and not isinstance(validation, (tuple, list)) and not isinstance(seed, (int, np.integer)):
         raise ValueError("resume with a validation fraction needs an integer seed, to hold out the same rows again")
     before = [GradientNorms()] if gradient_norms else []
+    if isinstance(schedule, str):
+        schedule = get_schedule(schedule, epochs)
     if schedule is not None:
         before.append(LearningRateSchedule(schedule))
     if early_stopping is not None:

@@ -14,6 +14,7 @@ the other; J(θ) = C + λ/(2n) Σ‖W‖² (n = ``len(X)``) → the objective; �
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -36,8 +37,12 @@ class FullBatchResult:
 
     Attributes
     ----------
-    cost : list of float
-        J(θ) at the start (``cost[0]``) and after each iteration (``cost[i]``).
+    cost : float
+        J(θ) of the parameters the network ends with: after the last iteration, or at the
+        start when the run broke down and the starting parameters were kept (NaN until
+        :func:`fit_full_batch` fills it in).
+    costs : list of float
+        The curve: J(θ) at the start (``costs[0]``) and after each iteration (``costs[i]``).
     iterations : int
         Iterations taken.
     evaluations : int
@@ -48,7 +53,8 @@ class FullBatchResult:
         Whether SciPy reports convergence (False when ``max_iter`` ran out first).
     """
 
-    cost: list[float] = field(default_factory=list)
+    cost: float = math.nan
+    costs: list[float] = field(default_factory=list)
     iterations: int = 0
     evaluations: int = 0
     message: str = ""
@@ -150,19 +156,21 @@ def fit_full_batch(
     def iteration_done(theta: np.ndarray) -> None:
         if not np.array_equal(theta, last[0]):  # the accepted θ is usually the latest evaluated
             evaluate(theta)
-        result.cost.append(last[1])
+        result.costs.append(last[1])
 
     with np.errstate(over="ignore", invalid="ignore"):  # a trial step may overflow; the line search backs off
-        result.cost.append(float(net.regularised_cost(X, Y, penalty)))  # J at the start
+        result.costs.append(float(net.regularised_cost(X, Y, penalty)))  # J at the start
         found = minimize(
             evaluate, theta0, method=method, jac=True, tol=tol, options={"maxiter": max_iter}, callback=iteration_done
         )
     result.iterations, result.evaluations = int(found.nit), int(found.nfev)
     result.message, result.success = str(found.message), bool(found.success)
-    if all_finite(found.x) and np.isfinite(result.cost[-1]):
+    if all_finite(found.x) and np.isfinite(result.costs[-1]):
         write(found.x)
+        result.cost = result.costs[-1]
     else:  # keep the starting parameters rather than NaN or inf
         write(theta0)
+        result.cost = result.costs[0]
         result.success = False
         result.message = f"the cost or a parameter became NaN or infinite ({found.message}); the network keeps its starting parameters"
     return result

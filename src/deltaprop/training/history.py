@@ -8,7 +8,7 @@ from typing import Any
 __all__ = ["History"]
 
 
-@dataclass
+@dataclass(repr=False)
 class History:
     """Per-epoch metrics of a training run.
 
@@ -28,6 +28,10 @@ class History:
         After each epoch, ‖∂C/∂W^l‖ for every layer, measured on a fixed sample of up to 1000
         training rows (the learning-speed picture of Nielsen's chapter 5), when the run has a
         :class:`~deltaprop.training.callbacks.GradientNorms` callback.
+    initial_cost : float or None
+        The training cost before the first step (the data term on up to 1000 training rows
+        spread over the set, the whole set when it is smaller, plus the penalty), against which
+        the end of the run is checked: ``Trainer.fit`` warns when the cost ends far above it.
     best_epoch : int or None
         With early stopping: the epoch (counted from 1) whose weights the network was left with.
     stopped : str or None
@@ -44,6 +48,7 @@ class History:
     seconds: list[float] = field(default_factory=list)
     lr: list[float] = field(default_factory=list)
     gradient_norms: list[list[float]] = field(default_factory=list)
+    initial_cost: float | None = None
     best_epoch: int | None = None
     stopped: str | None = None
 
@@ -51,6 +56,19 @@ class History:
     def epochs(self) -> int:
         """The number of epochs completed."""
         return len(self.cost)
+
+    def __repr__(self) -> str:
+        """The run in one line: epochs, the last epoch's measures, why it stopped, the best epoch."""
+        parts = [f"epochs={self.epochs}"]
+        for name in ("cost", "accuracy", "val_cost", "val_accuracy"):
+            values = getattr(self, name)
+            if values and values[-1] is not None:
+                parts.append(f"{name}={values[-1]:.4g}")
+        if self.stopped is not None:
+            parts.append(f"stopped={self.stopped!r}")
+        if self.best_epoch is not None:
+            parts.append(f"best_epoch={self.best_epoch}")
+        return f"History({', '.join(parts)})"
 
     def to_dict(self) -> dict[str, Any]:
         """Return the metrics as plain JSON values (copies)."""

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import copy
 import time
+import warnings
 from collections.abc import Sequence
 from typing import Any
 
@@ -32,15 +33,22 @@ import numpy as np
 
 from ..backprop import backprop, dropout_masks, forward
 from ..network import Network, class_labels
-from ..optimizers import SGD, Optimizer, optimizer_from_state
+from ..optimizers import SGD, Optimizer, get_optimizer, optimizer_from_state
 from ..penalty import Penalty
 from ..validation import all_finite, as_sample_weight, non_negative, positive_int, positive_number
 from .history import History
 
-__all__ = ["Trainer", "Callback", "TrainingDiverged", "evaluate", "measure", "check_callbacks", "EVAL_CHUNK"]
+__all__ = [
+    "Trainer", "Callback", "TrainingDiverged", "evaluate", "measure", "check_callbacks", "spread_rows", "EVAL_CHUNK",
+    "START_SAMPLE", "COST_RISE",
+]
 
 #: Rows per forward pass when evaluating, to bound memory on large data sets.
 EVAL_CHUNK = 4096
+#: Training rows, spread over the set, on which the cost before training is measured.
+START_SAMPLE = 1000
+#: :meth:`Trainer.fit` warns when the training cost ends above this many times its value before training.
+COST_RISE = 2.0
 #: The hooks of :class:`Callback`, in the order of a run.
 HOOKS = ("on_train_begin", "on_epoch_begin", "on_gradient", "on_batch_end", "on_epoch_end", "on_train_end")
 
@@ -135,6 +143,11 @@ def evaluate(
     return measure(net, X, net.targets(y, len(X)), Penalty.checked(l2, l1, n_total, len(X)))
 
 
+def spread_rows(n: int, k: int) -> np.ndarray:
+    """Return the indices of ``k`` of ``n`` rows spread evenly over them (all of them when n ≤ k)."""
+    return np.arange(n) if n <= k else np.arange(k) * n // k
+
+
 def measure(
     net: Network, X: np.ndarray, Y: np.ndarray, penalty: Penalty, sample_weight: np.ndarray | None = None
 ) -> tuple[float, float | None]:
@@ -160,9 +173,11 @@ class Trainer:
         Labels (n,) or targets (n, n_out).
     batch_size : int
         Examples per gradient step, ≥ 1 (the last batch of an epoch may be smaller).
-    optimizer : Optimizer, optional
-        ``SGD(lr=0.5)`` by default. Its ``lr`` when the Trainer is built is the base rate that a
-        schedule scales.
+    optimizer : Optimizer or str, optional
+        ``SGD(lr=0.5)`` by default; a name (a key of :data:`deltaprop.optimizers.OPTIMIZERS`:
+        "sgd", "momentum", "nesterov", "adam", "adamw", "rmsprop") builds that optimizer with its
+        default ``lr``, as :func:`~deltaprop.optimizers.get_optimizer` does. Its ``lr`` when the
+        Trainer is built is the base rate that a schedule scales.
     l2, l1 : float
         λ of the cost's λ/(2n) Σ‖W‖² and λ₁ of λ₁/n Σ|w|, n the training-set size.
     dropout : float
@@ -195,6 +210,13 @@ class Trainer:
     gradient : ndarray
         ∂C/∂θ of the latest step, every parameter in ``Network.parameters()`` order, unrolled
         into one contiguous array; ``gradients`` holds its per-parameter views.
+    keep_batch_cost : bool
+        False by default; a callback that shows the batch costs (a progress bar) sets it, and
+        then every step computes its batch's cost and keeps it in ``batch_cost``. (At batch 10
+        that is about 5 % of a step, so the default path skips it.)
+    batch_cost : float or None
+        The cost of the latest step's batch at the weights before the step, when it was
+        computed (:meth:`step` always computes it).
     """
 
     def __init__(
@@ -204,7 +226,7 @@ class Trainer:
         y: object,
         *,
         batch_size: int = 10,
-        optimizer: Optimizer | None = None,
+        optimizer: Optimizer | str | None = None,
         l2: float = 0.0,
         l1: float = 0.0,
         dropout: float = 0.0,
@@ -223,8 +245,10 @@ class Trainer:
         if self.dropout >= 1:
             raise ValueError(f"dropout must be a probability in [0, 1); got {dropout!r}")
         self.max_norm = None if max_norm is None else positive_number("max_norm", max_norm)
-        if optimizer is not None and not isinstance(optimizer, Optimizer):
-            raise TypeError(f"optimizer must be a deltaprop Optimizer such as SGD(lr=0.5); got {optimizer!r}")
+        if isinstance(optimizer, str):
+            optimizer = get_optimizer(optimizer)
+        elif optimizer is not None and not isinstance(optimizer, Optimizer):
+            raise TypeError(f"optimizer must be a deltaprop Optimizer such as SGD(lr=0.5) or a name such as 'adam'; got {optimizer!r}")
         callbacks = check_callbacks(callbacks)
         l2, l1 = non_negative("l2", l2), non_negative("l1", l1)
         self.net, self.optimizer, self.shuffle = net, SGD(lr=0.5) if optimizer is None else optimizer, bool(shuffle)
@@ -250,6 +274,8 @@ class Trainer:
         self._epoch_seconds = 0.0
         self._epoch_start: dict[str, Any] | None = None
         self._begun = False
+        self.keep_batch_cost = False
+        self.batch_cost: float | None = None
         self.config = self._config(seed)
 
     # ------------------------------------------------------------------ the run
@@ -296,6 +322,13 @@ class Trainer:
         and ``on_train_end`` last, however training ends; a run that early stopping ended
         stays ended. ``fit`` may be called again to train on.
 
+        Warns
+        -----
+        RuntimeWarning
+            When training ends with a training cost (of the weights the network is left with)
+            more than ``COST_RISE`` (2) times ``history.initial_cost``, the cost before the run's
+            first step: a learning rate too high, that never made a NaN, does that.
+
         Raises
         ------
         TrainingDiverged
@@ -318,7 +351,22 @@ class Trainer:
         finally:
             self._begun = False
             self._call("on_train_end")
+        self._warn_if_the_cost_rose()
         return self.history
+
+    def _warn_if_the_cost_rose(self) -> None:
+        """Warn when the cost the network ends with is far above the cost before training."""
+        history, start = self.history, self.history.initial_cost
+        if start is None or start <= 0 or not history.cost:
+            return
+        end = history.cost[history.best_epoch - 1] if history.best_epoch else history.cost[-1]
+        if end > COST_RISE * start:
+            warnings.warn(
+                f"the training cost rose from {start:.4g} before training to {end:.4g} ({end / start:.3g} times as high): "
+                f"the learning rate lr={self.base_lr:g} is probably too high; try a lower one, such as lr={self.base_lr / 10:g}",
+                RuntimeWarning,
+                stacklevel=3,
+            )
 
     def _call(self, hook: str, *args: object) -> None:
         for callback in self._hooks[hook]:
@@ -328,6 +376,17 @@ class Trainer:
         if not self._begun:
             self._call("on_train_begin")
             self._begun = True
+            if self.steps_done == 0 and self.history.initial_cost is None:
+                self.history.initial_cost = self._initial_cost()
+
+    def _initial_cost(self) -> float | None:
+        """The cost before training on up to ``START_SAMPLE`` training rows spread over the
+        set (None if it is not finite)."""
+        rows = spread_rows(self.n_train, START_SAMPLE)
+        w = None if self.sample_weight is None else self.sample_weight[rows]
+        with np.errstate(over="ignore", invalid="ignore"):
+            cost = measure(self.net, self.X[rows], self.Y[rows], self.penalty, w)[0]
+        return cost if np.isfinite(cost) else None
 
     def _settle(self) -> bool:
         """End an epoch whose last step was taken but not yet measured (a state taken in that
@@ -358,7 +417,9 @@ class Trainer:
         w = None if self.sample_weight is None else self.sample_weight[batch]
         masks = dropout_masks(net, len(batch), self.dropout, self.rng) if self.dropout else None
         grads = backprop(net, X, Y, self.penalty, masks, w, out=self.gradients)
-        cost = float(net.cost_function.value(grads.output, Y, w) + self.penalty.cost(net.weights)) if with_cost else None
+        cost = None
+        if with_cost or self.keep_batch_cost:
+            cost = self.batch_cost = float(net.cost_function.value(grads.output, Y, w) + self.penalty.cost(net.weights))
         for callback in self._hooks["on_gradient"]:
             callback.on_gradient(self.gradient)
         self.optimizer.step(self.params, self.gradients)
@@ -542,6 +603,8 @@ class Trainer:
         lengths = {len(getattr(history, f)) for f in ("cost", "accuracy", "seconds", "lr")}
         if lengths != {counters[0]} or not all(_numbers(getattr(history, f)) for f in ("cost", "seconds", "lr")):
             raise ValueError(f"its history does not describe {counters[0]} epochs of numbers")
+        if history.initial_cost is not None and not _numbers([history.initial_cost]):
+            raise ValueError(f"its history's initial_cost must be a number or None; got {history.initial_cost!r}")
         epoch_seconds = float(state["epoch_seconds"])
         keys = {c.state_key for c in self.callbacks if c.state_key is not None}
         if set(state["callbacks"]) != keys:
