@@ -232,7 +232,7 @@ def _build_parser() -> _Parser:
     drawing.add_argument("--weights", action="store_true", help="from a model: the first layer's weights as image tiles")
     drawing.add_argument("--confusion", action="store_true", help="from a model: its confusion matrix on a data set's test split")
     plot.add_argument("--shape", type=_image_shape, metavar="H,W", help="with --weights: HEIGHT,WIDTH of an input image (default: square)")
-    plot.add_argument("--dataset", metavar="NAME|PATH", help="with --confusion: data set name or path (default digits)")
+    plot.add_argument("--dataset", metavar="NAME|PATH", help="with --confusion: data set name or path (default: the model's, else digits)")
     plot.add_argument("--target", metavar="COLUMN", help="with --confusion and a CSV data set: the label column's name")
 
     export = commands.add_parser("export", help="write a saved model as an ONNX graph that computes predict_proba")
@@ -837,10 +837,8 @@ def _plot_model(args: argparse.Namespace) -> None:
         plots.weight_tiles(net, args.out, shape=args.shape)
         print(f"weight tiles saved to {args.out}")
         return
-    dataset = args.dataset or "digits"
-    _, (X_test, y_test) = dp.datasets.load(dataset, target=args.target)
-    if X_test.shape[1] != net.sizes[0]:
-        raise ValueError(f"{args.source} takes {net.sizes[0]} inputs but {dataset} has {X_test.shape[1]}")
+    recorded = isinstance((net.provenance or {}).get("dataset"), str)
+    dataset, X_test, y_test = _evaluation_data(net, args.source, args.dataset or (None if recorded else "digits"), args.target)
     plots.confusion_matrix(net, X_test, y_test, path=args.out)
     print(f"confusion matrix saved to {args.out} ({len(X_test)} test examples of {dataset})")
 
