@@ -92,8 +92,9 @@ def metrics(trained: dict) -> dict:
 
 @pytest.fixture(scope="module")
 def test_rows() -> np.ndarray:
-    """The first 25 rows of the digits test split, as the CLI's data set loader gives them."""
-    _, (X_test, _) = dp.datasets.load("digits")
+    """The first 25 rows of the digits test split in raw pixels (0…16): a model the CLI
+    trains carries the pixel scaling and takes them as they come."""
+    X_test, _ = dp.datasets.read("digits").test
     return X_test[:25]
 
 
@@ -124,8 +125,10 @@ def test_train_metrics_file(metrics: dict) -> None:
 def test_train_model_loads(trained: dict, metrics: dict) -> None:
     net = dp.load(trained["model"])
     assert net.sizes == [64, 100, 10]
-    _, (X_test, y_test) = dp.datasets.load("digits")
-    assert net.accuracy(X_test, y_test) == metrics["test_accuracy"]
+    data = dp.datasets.read("digits")
+    assert net.input_scaling == data.input_scaling and net.classes == data.classes
+    assert net.accuracy(*data.test) == metrics["test_accuracy"]
+    assert net.provenance["dataset"] == "digits" and net.provenance["scores"]["test_accuracy"] == metrics["test_accuracy"]
 
 
 def test_evaluate_matches_metrics(trained: dict, metrics: dict) -> None:
@@ -149,7 +152,7 @@ def test_predict_prints_one_label_per_row(
     result = run_main("predict", trained["model"], path)
     assert result.code == 0, result
     expected = dp.load(trained["model"]).predict(test_rows)
-    assert result.out.splitlines() == [str(label) for label in expected]
+    assert result.out.splitlines() == ["class", *map(str, expected)]
 
 
 def test_predict_single_csv_row(trained: dict, test_rows: np.ndarray, tmp_path: Path) -> None:
@@ -157,7 +160,7 @@ def test_predict_single_csv_row(trained: dict, test_rows: np.ndarray, tmp_path: 
     path.write_text(",".join(f"{v:.6f}" for v in test_rows[0]) + "\n")
     result = run_main("predict", trained["model"], path)
     assert result.code == 0, result
-    assert result.out.splitlines() == [str(dp.load(trained["model"]).predict(test_rows[:1])[0])]
+    assert result.out.splitlines() == ["class", str(dp.load(trained["model"]).predict(test_rows[:1])[0])]
 
 
 def test_demo_recipe_reaches_readme_accuracy(tmp_path: Path) -> None:
@@ -207,7 +210,13 @@ def files(trained: dict) -> dict[str, Path]:
     np.save(wrong_width, np.zeros((2, 3)))
     json_input = folder / "input.json"
     json_input.write_text("[[0, 0]]\n")
+    old_model = dp.save(dp.Network([64, 10], output="softmax", cost="log_likelihood"), folder / "old_model.npz")
+    regressor = dp.save(dp.Network([3, 1], output="identity", cost="quadratic"), folder / "regressor.npz")
+    (folder / "photo.png").write_bytes(b"not read: the model is not an image model")
     return {
+        "folder": folder,
+        "old_model": old_model,
+        "regressor": regressor,
         "model": trained["model"],
         "not_a_model": not_a_model,
         "wrong_width": wrong_width,
@@ -223,13 +232,20 @@ USER_ERRORS = [
     ("sizes-too-short", ["train", "--sizes", "64"], "must be two or more comma-separated positive integers"),
     ("sizes-do-not-fit", ["train", "--sizes", "10,100,10"], "--sizes 10,100,10 does not fit digits: it has 64 inputs"),
     ("unknown-dataset", ["train", "--dataset", "cifar-100"], "data set 'cifar-100' is neither a known name"),
-    ("unknown-activation", ["train", "--activation", "swish"], "activation 'swish' is unknown"),
-    ("unknown-init", ["train", "--init", "zeros"], "init 'zeros' is unknown"),
-    ("epochs-zero", ["train", "--epochs", "0"], "epochs must be a positive integer; got 0"),
-    ("epochs-not-int", ["train", "--epochs", "x"], "invalid int value: 'x'"),
-    ("negative-lr", ["train", "--lr", "-1"], "lr must be a finite number > 0; got -1.0"),
-    ("batch-size-zero", ["train", "--batch-size", "0"], "batch_size must be a positive integer; got 0"),
-    ("negative-l2", ["train", "--l2", "-1"], "l2 must be a finite number ≥ 0; got -1.0"),
+    ("unknown-activation", ["train", "--activation", "swish"], "argument --activation: invalid choice: 'swish' (choose from"),
+    ("unknown-init", ["train", "--init", "zeros"], "argument --init: invalid choice: 'zeros'"),
+    ("epochs-zero", ["train", "--epochs", "0"], "argument --epochs: must be a positive integer; got '0'"),
+    ("epochs-not-int", ["train", "--epochs", "x"], "argument --epochs: must be a positive integer; got 'x'"),
+    ("negative-lr", ["train", "--lr", "-1"], "argument --lr: must be a finite number > 0; got '-1'"),
+    ("batch-size-zero", ["train", "--batch-size", "0"], "argument --batch-size: must be a positive integer; got '0'"),
+    ("negative-l2", ["train", "--l2", "-1"], "argument --l2: must be a finite number ≥ 0; got '-1'"),
+    ("validation-fraction-too-small", ["train", "--validation", "0.0001"], "--validation fraction 0.0001 of 1438 rows leaves no validation"),
+    ("task-regression-on-named-classes", ["train", "--task", "regression"], "--task regression needs numbers; the target of digits holds class names"),
+    ("out-is-a-folder", ["train", "--out", "{folder}"], "is a folder; give a file name"),
+    ("out-and-metrics-one-file", ["train", "--out", "{folder}/m.npz", "--metrics", "{folder}/m.npz"], "--out and --metrics name the same file"),
+    ("evaluate-model-without-dataset", ["evaluate", "{old_model}"], "records no data set"),
+    ("predict-proba-of-a-regressor", ["predict", "{regressor}", "{wrong_width}", "--proba"], "--proba needs a classifier"),
+    ("predict-image-with-a-table-model", ["predict", "{regressor}", "{folder}/photo.png"], "was not trained on 8-bit images"),
     ("evaluate-missing-model", ["evaluate", "{missing}"], "no such model file"),
     ("evaluate-not-a-model", ["evaluate", "{not_a_model}"], "not a valid deltaprop model"),
     ("predict-wrong-width", ["predict", "{model}", "{wrong_width}"], "X must have shape (n, 64); got shape (2, 3)"),
@@ -237,18 +253,17 @@ USER_ERRORS = [
     ("predict-missing-input", ["predict", "{model}", "{missing_input}"], "no such input file"),
     ("predict-missing-model", ["predict", "{missing}", "{wrong_width}"], "no such model file"),
     ("unknown-subcommand", ["frobnicate"], "invalid choice: 'frobnicate'"),
-    ("no-subcommand", [], "the following arguments are required: COMMAND"),
     ("gradcheck-examples-zero", ["gradcheck", "--examples", "0"], "--examples must be a positive integer; got 0"),
     ("gradcheck-eps-zero", ["gradcheck", "--eps", "0"], "eps must be a number in (0, 1)"),
     ("hidden-not-numbers", ["train", "--hidden", "30,x"], "must be one or more comma-separated positive integers"),
     ("sizes-and-hidden", ["train", "--sizes", "64,30,10", "--hidden", "30"], "not allowed with argument --sizes"),
     ("unknown-optimizer", ["train", "--optimizer", "lbfgs"], "invalid choice: 'lbfgs'"),
-    ("momentum-without-momentum", ["train", "--optimizer", "adam", "--momentum", "0.9"], "optimizer 'adam' takes no 'momentum'"),
+    ("momentum-without-momentum", ["train", "--optimizer", "adam", "--momentum", "0.9"], "--momentum goes with --optimizer momentum or nesterov; the optimizer is adam"),
     ("momentum-out-of-range", ["train", "--optimizer", "momentum", "--momentum", "1.5"], "momentum"),
-    ("unknown-schedule", ["train", "--schedule", "sawtooth"], "schedule 'sawtooth' is unknown"),
-    ("dropout-one", ["train", "--dropout", "1"], "dropout must be a probability in [0, 1); got 1.0"),
-    ("negative-l1", ["train", "--l1", "-0.5"], "l1 must be a finite number ≥ 0; got -0.5"),
-    ("validation-too-big", ["train", "--validation", "1.5"], "validation as a fraction must be in (0, 1); got 1.5"),
+    ("unknown-schedule", ["train", "--schedule", "sawtooth"], "argument --schedule: invalid choice: 'sawtooth'"),
+    ("dropout-one", ["train", "--dropout", "1"], "argument --dropout: must be a number in [0, 1); got '1'"),
+    ("negative-l1", ["train", "--l1", "-0.5"], "argument --l1: must be a finite number ≥ 0; got '-0.5'"),
+    ("validation-too-big", ["train", "--validation", "1.5"], "argument --validation: must be a fraction in (0, 1), e.g. 0.2; got '1.5'"),
     ("early-stopping-alone", ["train", "--early-stopping", "3"], "--early-stopping needs --validation FRACTION"),
     ("resume-alone", ["train", "--resume"], "--resume needs --checkpoint DIR"),
     ("plot-bad-suffix", ["train", "--plot", "curves.txt"], "--plot curves.txt: must end in .png, .svg or .pdf"),
@@ -272,6 +287,14 @@ IN_A_REAL_PROCESS = ("sizes-not-numbers", "evaluate-not-a-model")
 )
 def test_user_error_in_a_real_process(files: dict[str, Path], tmp_path: Path, argv: list[str], fragment: str) -> None:
     assert_user_error(run_process(*_expand(argv, files), cwd=tmp_path), fragment)
+
+
+def test_no_arguments_prints_the_commands() -> None:
+    result = run_main()
+    assert result.code == 0 and result.err == ""
+    assert result.out.startswith("usage: deltaprop")
+    for command in ("train", "evaluate", "predict", "gradcheck", "explain", "datasets"):
+        assert command in result.out
 
 
 def test_keyboard_interrupt(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -361,7 +384,7 @@ def test_train_on_csv_paths(tmp_path: Path) -> None:
     labels = np.where(X[:, 0] * X[:, 1] > 0, "same", "opposite")
     rows = ["x1,x2,sign"] + [f"{a:.6f},{b:.6f},{c}" for (a, b), c in zip(X, labels)]
     (tmp_path / "signs.csv").write_text("\n".join(rows) + "\n")
-    result = run_main("train", "--dataset", tmp_path / "signs.csv", "--sizes", "2,16,2", "--epochs", "60", "--lr", "1.0", "--quiet")
+    result = run_main("train", "--dataset", tmp_path / "signs.csv", "--sizes", "2,16,2", "--quiet")
     assert result.code == 0, result
     assert float(printed_value(result.out, "test accuracy:")) >= 0.9
     # float targets: regression with identity output and quadratic cost chosen for the user
@@ -370,7 +393,8 @@ def test_train_on_csv_paths(tmp_path: Path) -> None:
     result = run_main("train", "--dataset", tmp_path / "product.csv", "--epochs", "3", "--quiet", "--metrics", tmp_path / "m.json")
     assert result.code == 0, result
     metrics = json.loads((tmp_path / "m.json").read_text())
-    assert result.out.startswith("test cost: ") and metrics["test_accuracy"] is None
+    assert result.out.startswith("task: regression (the target holds numbers that are not all whole")
+    assert "test R²: " in result.out and metrics["test_accuracy"] is None and metrics["task"] == "regression"
     assert metrics["activations"][-1] == "identity" and metrics["cost"] == "quadratic"
 
 
@@ -460,11 +484,11 @@ def test_evaluate_prints_the_confusion_matrix(trained: dict) -> None:
     lines = result.out.splitlines()
     start = lines.index("confusion matrix (rows: true class, columns: predicted class):")
     header, rows = lines[start + 1], lines[start + 2 : start + 12]
-    assert header.split()[1:] == [str(k) for k in range(10)]
+    assert header.split()[1:] == [str(k) for k in range(10)]  # the digits' names are their numbers
     counts = np.array([[int(v) for v in row.split()[1:]] for row in rows])
     net = dp.load(trained["model"])
-    _, (X_test, y_test) = dp.datasets.load("digits")
-    predicted = net.predict(X_test)
+    X_test, y_test = dp.datasets.read("digits").test
+    predicted = net.predict(X_test).astype(int)
     expected = np.zeros((10, 10), int)
     np.add.at(expected, (y_test, predicted), 1)
     np.testing.assert_array_equal(counts, expected)

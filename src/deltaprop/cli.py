@@ -6,21 +6,33 @@ Every user mistake ends as one line on stderr (``deltaprop: error: ...``) and ex
 from __future__ import annotations
 
 import argparse
+import csv
+import importlib.util
+import math
+import os
+import re
 import sys
 import time
-import warnings
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, replace
 from pathlib import Path
 from typing import NoReturn
 
 from .atomic import atomic_write
-from .validation import positive_int, positive_number
+from .validation import positive_int
 
 __all__ = ["main"]
 
 #: What ``deltaprop explain --format`` takes: each name is rendered by ``Explanation.to_<name>``.
 EXPLAIN_FORMATS = ("text", "markdown", "html", "json")
+#: Integer targets with at most this many distinct values are class labels; more are a quantity
+#: to regress (iris, wine and breast cancer have 2 or 3; diabetes' 442 rows hold 214 values).
+MAX_INTEGER_CLASSES = 20
+#: What ``deltaprop predict`` reads as image files (through the image folder support).
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tif", ".tiff", ".webp")
+#: The library's parameter names that ``deltaprop train`` passes from a flag, for messages.
+_FLAGS = {name: "--" + name.replace("_", "-") for name in
+          ("epochs", "batch_size", "lr", "l2", "l1", "dropout", "max_norm", "validation", "momentum", "weight_decay", "early_stopping")}
 
 
 class _Parser(argparse.ArgumentParser):
@@ -60,11 +72,48 @@ def _image_shape(text: str) -> tuple[int, int]:
     return tuple(shape)
 
 
-def _positive_float(text: str) -> float:
+def _number(text: str, what: str, allowed: Callable[[float], bool]) -> float:
+    """``text`` as a finite float that ``allowed`` accepts, or an argparse error naming ``what``."""
     try:
-        return positive_number("value", float(text))  # argparse words the message itself
+        value = float(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a finite number > 0; got {text!r}") from None
+        value = float("nan")
+    if not (math.isfinite(value) and allowed(value)):
+        raise argparse.ArgumentTypeError(f"must be {what}; got {text!r}")
+    return value
+
+
+def _positive_float(text: str) -> float:
+    return _number(text, "a finite number > 0", lambda v: v > 0)
+
+
+def _non_negative_float(text: str) -> float:
+    return _number(text, "a finite number ≥ 0", lambda v: v >= 0)
+
+
+def _fraction(text: str) -> float:
+    return _number(text, "a fraction in (0, 1), e.g. 0.2", lambda v: 0 < v < 1)
+
+
+def _probability(text: str) -> float:
+    return _number(text, "a number in [0, 1)", lambda v: 0 <= v < 1)
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be a positive integer; got {text!r}")
+    return value
+
+
+def _image_size(text: str) -> tuple[int, int]:
+    size = _positive_ints(text.lower().replace("x", ","))
+    if len(size) != 2:
+        raise argparse.ArgumentTypeError(f"must be WIDTHxHEIGHT, two positive integers like 28x28; got {text!r}")
+    return size[0], size[1]
 
 
 def _either(names: Iterable[str]) -> str:
@@ -75,10 +124,11 @@ def _either(names: Iterable[str]) -> str:
 
 def _build_parser() -> _Parser:
     from . import __version__, plots
+    from .activations import ACTIVATIONS
     from .costs import COSTS
     from .explain import LANGUAGES
     from .export import DEFAULT_OPSET
-    from .network import INITIALIZERS
+    from .network import INITIALIZERS, TASKS
     from .optimizers import OPTIMIZERS
     from .schedules import SCHEDULES
     from .training.checkpoint import METRICS_FILE
@@ -87,55 +137,79 @@ def _build_parser() -> _Parser:
     parser.add_argument("--version", action="version", version=f"deltaprop {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    def network_options(p: argparse.ArgumentParser, activation: str, output: str | None, cost: str | None) -> None:
-        by_task = "softmax and log_likelihood for class labels, identity and quadratic for float targets"
-        p.add_argument("--activation", default=activation, help=f"hidden-layer activation (default {activation or 'from the recipe'})")
-        p.add_argument("--output", default=output, help=f"output activation (default {output or by_task})")
-        p.add_argument("--cost", default=cost, help=f"{_either(COSTS)} (default {cost or by_task})")
+    def network_options(p: argparse.ArgumentParser, activation: str | None, output: str | None, cost: str | None) -> None:
+        by_task = "softmax and log_likelihood for classes, identity and quadratic for a regression"
+        p.add_argument("--activation", choices=list(ACTIVATIONS), metavar="A", default=activation,
+                       help=f"hidden-layer activation: {_either(ACTIVATIONS)} (default {activation or 'from the recipe'})")
+        p.add_argument("--output", choices=list(ACTIVATIONS), metavar="A", default=output,
+                       help=f"output activation, one of the same (default {output or by_task})")
+        p.add_argument("--cost", choices=list(COSTS), metavar="C", default=cost, help=f"{_either(COSTS)} (default {cost or by_task})")
         p.add_argument("--seed", type=int, default=0, help="seed of the initial weights and the shuffles (default 0)")
 
+    recipes = "digits: the generic recipe; fashion-mnist, mnist: their own; a .csv table: the tabular recipe"
     train = commands.add_parser(
         "train",
-        help="train a network on a data set and report its test accuracy",
-        description="Train a network. Every flag left out comes from the data set's recipe (see the README); "
-        "'deltaprop train --dataset fashion-mnist' alone reaches about 90%% test accuracy.",
+        help="train a network on a data set and report its test score",
+        description="Train a network. Every flag left out comes from the data set's recipe (see the README): "
+        f"{recipes}. 'deltaprop train --dataset fashion-mnist' alone reaches about 90%% test accuracy. "
+        f"A table's target decides the task: strings, or integers with at most {MAX_INTEGER_CLASSES} distinct "
+        "values, are classes; other numbers are a regression (--task overrides). Tables are standardised, "
+        "and a regressor's targets too, on the training split; the model keeps that scaling.",
     )
-    train.add_argument("--dataset", default="digits", help="data set name or path (default digits; see 'deltaprop datasets')")
-    train.add_argument("--target", help="for a CSV data set: the label column's name (default: the last column)")
+    train.add_argument("--dataset", default="digits", metavar="NAME|PATH",
+                       help="data set name, a .csv table, an .npz, a folder of IDX files or of one subfolder of images per class "
+                       "(default digits; see 'deltaprop datasets')")
+    train.add_argument("--target", metavar="COLUMN", help="for a CSV data set: the label column's name (default: the last column)")
+    train.add_argument("--task", choices=TASKS, help=f"{_either(TASKS)} (default: decided from the target, and printed)")
+    train.add_argument("--image-size", type=_image_size, metavar="WxH", help="for an image folder: resize every image to this (default: the first image's size)")
+    train.add_argument("--color", choices=("grey", "rgb"), help="for an image folder: grey or rgb (default: as the first image)")
     widths = train.add_mutually_exclusive_group()
     widths.add_argument("--sizes", type=_sizes, help="all layer widths, e.g. 64,100,10 (input and output must fit the data)")
-    widths.add_argument("--hidden", type=_widths, help="hidden widths only, e.g. 256,128; input and output come from the data")
+    widths.add_argument("--hidden", type=_widths, help="hidden widths only, e.g. 256,128; input and output come from the data (default: the recipe's)")
     network_options(train, None, None, None)
-    train.add_argument("--init", help=_either(INITIALIZERS))
-    train.add_argument("--dtype", default="float32", help="float32 or float64 (default float32)")
-    train.add_argument("--epochs", type=int, help="passes over the training set")
-    train.add_argument("--batch-size", type=int, help="examples per step")
-    train.add_argument("--optimizer", choices=list(OPTIMIZERS), help="the update rule")
-    train.add_argument("--lr", type=float, help="learning rate η (the base rate that --schedule scales)")
-    train.add_argument("--momentum", type=float, help="momentum of --optimizer momentum or nesterov (default 0.9)")
-    train.add_argument("--weight-decay", type=float, help="decoupled weight decay of --optimizer adamw (default 0.01)")
-    train.add_argument("--schedule", help=f"learning-rate schedule: {_either(SCHEDULES)}")
-    train.add_argument("--l2", type=float, help="L2 strength λ of λ/(2n)Σw²")
-    train.add_argument("--l1", type=float, default=0.0, help="L1 strength λ₁ of λ₁/n Σ|w| (default 0)")
-    train.add_argument("--dropout", type=float, help="probability of dropping each hidden unit while training")
-    train.add_argument("--max-norm", type=float, help="cap on the norm of each unit's incoming weights")
-    train.add_argument("--validation", type=float, help="fraction of the training set held out for validation, e.g. 0.1")
-    train.add_argument("--early-stopping", type=int, metavar="PATIENCE", help="stop after this many epochs without a better validation cost, keeping the best weights (needs --validation)")
+    recipe = " (default: the recipe's)"
+    train.add_argument("--init", choices=sorted(INITIALIZERS), help=f"{_either(sorted(INITIALIZERS))}{recipe}")
+    train.add_argument("--dtype", choices=("float32", "float64"), default="float32", help="float32 or float64 (default float32)")
+    train.add_argument("--epochs", type=_positive_int, help=f"passes over the training set (with early stopping: at most){recipe}")
+    train.add_argument("--batch-size", type=_positive_int, help=f"examples per step{recipe}")
+    train.add_argument("--optimizer", choices=list(OPTIMIZERS), help=f"the update rule: {_either(OPTIMIZERS)}{recipe}")
+    train.add_argument("--lr", type=_positive_float, help="learning rate η, the base rate that --schedule scales (default: the recipe's, or the --optimizer's own)")
+    train.add_argument("--momentum", type=_probability, help="momentum of --optimizer momentum or nesterov, in [0, 1) (default 0.9)")
+    train.add_argument("--weight-decay", type=_non_negative_float, help="decoupled weight decay of --optimizer adamw (default 0.01)")
+    train.add_argument("--schedule", choices=list(SCHEDULES), help=f"learning-rate schedule: {_either(SCHEDULES)}{recipe}")
+    train.add_argument("--l2", type=_non_negative_float, help=f"L2 strength λ of λ/(2n)Σw²{recipe}")
+    train.add_argument("--l1", type=_non_negative_float, default=0.0, help="L1 strength λ₁ of λ₁/n Σ|w| (default 0)")
+    train.add_argument("--dropout", type=_probability, help=f"probability of dropping each hidden unit while training, in [0, 1){recipe}")
+    train.add_argument("--max-norm", type=_positive_float, help="cap on the norm of each unit's incoming weights (default: none)")
+    train.add_argument("--validation", type=_fraction, help="fraction of the training set held out for validation, e.g. 0.1 (default: the recipe's; tables 0.2, others none)")
+    train.add_argument("--early-stopping", type=_positive_int, metavar="PATIENCE",
+                       help="stop after this many epochs without a better validation cost, keeping the best weights "
+                       "(needs --validation; default: the recipe's, tables 30, others none)")
     train.add_argument("--checkpoint", type=Path, metavar="DIR", help="write the run's state here after every epoch")
     train.add_argument("--resume", action="store_true", help="continue the run in --checkpoint DIR")
-    train.add_argument("--out", type=Path, help="save the trained model here (.npz)")
-    train.add_argument("--metrics", type=Path, help="write test accuracy, timings and history here (JSON)")
+    train.add_argument("--out", type=Path, help="save the trained model here (.npz), with its scaling, class and feature names and provenance")
+    train.add_argument("--metrics", type=Path, help="write the test score (test_accuracy or test_r2), timings and history here (JSON)")
     train.add_argument("--plot", type=Path, help=f"draw the learning curves here ({_either(plots.FORMATS)}; needs matplotlib)")
-    train.add_argument("--quiet", action="store_true", help="no per-epoch progress")
+    train.add_argument("--quiet", action="store_true", help="no progress bar or per-epoch lines")
 
-    evaluate = commands.add_parser("evaluate", help="report a saved model's accuracy and cost on a data set's test split")
+    evaluate = commands.add_parser("evaluate", help="report a saved model's score and cost on a data set's test split")
     evaluate.add_argument("model", type=Path)
-    evaluate.add_argument("--dataset", default="digits", help="data set name or path (default digits)")
-    evaluate.add_argument("--target", help="for a CSV data set: the label column's name (default: the last column)")
+    evaluate.add_argument("--dataset", metavar="NAME|PATH", help="data set name or path (default: the one the model records it was trained on)")
+    evaluate.add_argument("--target", metavar="COLUMN", help="for a CSV data set: the label column's name (default: the model's, else the last column)")
 
-    predict = commands.add_parser("predict", help="print a saved model's prediction for each row of a .npy or .csv file")
+    predict = commands.add_parser(
+        "predict",
+        help="print a saved model's prediction for each row of a .csv or .npy file, or for each image",
+        description="Print a CSV with a header to stdout: a 'class' column (class names) for a classifier, "
+        "'prediction' columns for a regressor; for images a 'file' column first. A .csv with a header row is matched "
+        "to the model's feature names by column name (other columns, such as the label, are ignored); "
+        "without a header its columns are the model's inputs in order.",
+    )
     predict.add_argument("model", type=Path)
-    predict.add_argument("input", type=Path, help=".npy array or .csv of numbers, one example per row")
+    predict.add_argument("inputs", type=Path, nargs="+", metavar="INPUT",
+                         help="a .csv (header row optional) or .npy, one example per row; or, for a model trained on images, "
+                         f"image files ({', '.join(IMAGE_SUFFIXES)}) or folders of them")
+    predict.add_argument("--proba", action="store_true", help="add one probability column per class, named by the class")
 
     commands.add_parser("datasets", help="list the named data sets, where each is found, how to get the missing ones")
 
@@ -158,7 +232,7 @@ def _build_parser() -> _Parser:
     drawing.add_argument("--weights", action="store_true", help="from a model: the first layer's weights as image tiles")
     drawing.add_argument("--confusion", action="store_true", help="from a model: its confusion matrix on a data set's test split")
     plot.add_argument("--shape", type=_image_shape, metavar="H,W", help="with --weights: HEIGHT,WIDTH of an input image (default: square)")
-    plot.add_argument("--dataset", metavar="NAME|PATH", help="with --confusion: data set name or path (default digits)")
+    plot.add_argument("--dataset", metavar="NAME|PATH", help="with --confusion: data set name or path (default: the model's, else digits)")
     plot.add_argument("--target", metavar="COLUMN", help="with --confusion and a CSV data set: the label column's name")
 
     export = commands.add_parser("export", help="write a saved model as an ONNX graph that computes predict_proba")
@@ -203,9 +277,17 @@ def _build_parser() -> _Parser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run the command line ``argv`` (default ``sys.argv[1:]``); return the exit status."""
+    """Run the command line ``argv`` (default ``sys.argv[1:]``); return the exit status.
+
+    With no arguments at all it prints the commands (the full ``--help``) and returns 0: asking
+    what the tool does is not a mistake.
+    """
+    parser = _build_parser()
+    if not (sys.argv[1:] if argv is None else argv):
+        parser.print_help()
+        return 0
     try:
-        args = _build_parser().parse_args(argv)
+        args = parser.parse_args(argv)
     except SystemExit as e:  # --help, --version, or a usage error already printed as one line
         return e.code if isinstance(e.code, int) else 0
     try:
@@ -227,9 +309,10 @@ def main(argv: list[str] | None = None) -> int:
 def _train(args: argparse.Namespace) -> int:
     import deltaprop as dp
 
-    from . import plots
-    from .metrics import write_metrics
+    from . import __version__
+    from .metrics import r2_score, write_metrics
     from .optimizers import OPTIMIZERS, get_optimizer
+    from .scaling import Scaling
     from .schedules import get_schedule
     from .training.checkpoint import CHECKPOINT_FILE, METRICS_FILE
     from .training.recipes import recipe_for
@@ -239,22 +322,24 @@ def _train(args: argparse.Namespace) -> int:
     if args.optimizer not in (None, recipe.optimizer) and args.lr is None:  # the recipe's η belongs to its optimizer
         given["lr"] = OPTIMIZERS[args.optimizer]().lr
     setting = replace(recipe, **given)
-    if args.early_stopping is not None and args.validation is None:
+    if setting.early_stopping is not None and setting.validation is None:
         raise ValueError("--early-stopping needs --validation FRACTION, the part of the training set it watches")
-    for option, path in (("--out", args.out), ("--metrics", args.metrics), ("--plot", args.plot)):
-        if path is not None and not path.parent.is_dir():  # say so now, not after training
-            raise ValueError(f"{option} {path}: folder {path.parent} does not exist")
-    if args.plot is not None and args.plot.suffix.lower() not in plots.FORMATS:
-        raise ValueError(f"--plot {args.plot}: must end in {_either(plots.FORMATS)} (the suffix picks the format)")
+    extra = _optimizer_extras(args, setting.optimizer)
+    _check_outputs(args)
     if args.resume and args.checkpoint is None:
         raise ValueError("--resume needs --checkpoint DIR, the folder of the run to continue")
     if args.checkpoint is not None and not args.resume and (args.checkpoint / CHECKPOINT_FILE).exists():
         raise ValueError(f"--checkpoint {args.checkpoint} already holds a run: add --resume to continue it, or choose another folder")
     if args.resume and not (args.checkpoint / CHECKPOINT_FILE).exists():
         print(f"{args.checkpoint} holds no checkpoint yet: starting the run from epoch 1", file=sys.stderr)
-    (X_train, y_train), (X_test, y_test) = dp.datasets.load(args.dataset, target=args.target)
-    regression = y_train.ndim == 2  # float targets; labels otherwise
-    n_out = y_train.shape[1] if regression else int(max(y_train.max(), y_test.max())) + 1
+    if (args.image_size or args.color) and not Path(args.dataset).is_dir():
+        raise ValueError(f"--image-size and --color go with a folder of images; --dataset {args.dataset} is not a folder")
+    data = _read_data(args.dataset, args.target, args.image_size, args.color)
+    task, y_train, y_test, classes, why = _decide_task(data, args.task)
+    print(f"task: {task} ({why})")
+    X_train, X_test = data.train[0], data.test[0]
+    regression = task == "regression"
+    n_out = y_train.shape[1] if regression else len(classes)
     sizes = args.sizes or [X_train.shape[1], *setting.hidden, n_out]
     if sizes[0] != X_train.shape[1] or sizes[-1] != n_out:
         kind = "targets" if regression else "classes"
@@ -265,39 +350,63 @@ def _train(args: argparse.Namespace) -> int:
     output = args.output or ("identity" if regression else "softmax")
     cost = args.cost or ("quadratic" if regression else "log_likelihood")
     net = dp.Network(sizes, activation=setting.activation, output=output, cost=cost, init=setting.init, seed=args.seed, dtype=args.dtype)
-    extra = {k: v for k, v in (("momentum", args.momentum), ("weight_decay", args.weight_decay)) if v is not None}
+    table = str(args.dataset).lower().endswith(".csv")
+    net.task, net.classes, net.feature_names = task, classes, data.feature_names
+    net.input_scaling = data.input_scaling if data.input_scaling is not None else Scaling.standardize(X_train) if table else None
+    net.target_scaling = Scaling.standardize(y_train) if regression else None
+    try:
+        net.check_metadata()
+    except ValueError as e:
+        raise ValueError(f"--task {task} with --output {output}: {e}") from None
     optimizer = get_optimizer(setting.optimizer, lr=setting.lr, **extra)
     epochs = positive_int("--epochs", setting.epochs)
     schedule = get_schedule(setting.schedule, epochs)
+    settings = {**asdict(setting), "output": output, "cost": cost, "seed": args.seed, "dtype": args.dtype, "l1": args.l1,
+                "max_norm": args.max_norm, "task": task, **extra}
+    net.provenance = {"dataset": _dataset_reference(args.dataset), "target": args.target, "test_fraction": 0.2, "split_seed": 0,
+                      **_image_provenance(data), "settings": settings, "deltaprop_version": __version__}
     start = time.perf_counter()
-    history = dp.fit(
-        net, X_train, y_train, epochs=epochs, batch_size=setting.batch_size, optimizer=optimizer, l2=setting.l2,
-        validation=args.validation, seed=args.seed, progress=not args.quiet, l1=args.l1, dropout=setting.dropout,
-        max_norm=args.max_norm, schedule=schedule, early_stopping=args.early_stopping, checkpoint=args.checkpoint,
-        resume=args.resume,
-    )
+    try:
+        history = dp.fit(
+            net, X_train, y_train, epochs=epochs, batch_size=setting.batch_size, optimizer=optimizer, l2=setting.l2,
+            validation=setting.validation, seed=args.seed, progress=not args.quiet, l1=args.l1, dropout=setting.dropout,
+            max_norm=args.max_norm, schedule=schedule, early_stopping=setting.early_stopping, checkpoint=args.checkpoint,
+            resume=args.resume,
+        )
+    except ValueError as e:  # the library names its parameters; the user gave flags
+        raise type(e)(_flag_names(str(e))) from None
     seconds = time.perf_counter() - start
     if history.stopped == "interrupted":
         print(f"interrupted in epoch {history.epochs + 1}: the model keeps the weights it had then", file=sys.stderr)
-    test_accuracy = net.accuracy(X_test, y_test) if net.is_classifier else None
+    test_accuracy = net.accuracy(X_test, y_test) if not regression else None
+    test_r2 = r2_score(y_test, net.predict(X_test)) if regression else None
     test_cost = net.cost(X_test, y_test)
-    result = f"test accuracy: {test_accuracy:.4f}" if test_accuracy is not None else f"test cost: {test_cost:.6g}"
-    print(f"{result} ({len(X_test)} examples of {args.dataset}, {history.epochs} epochs, {seconds:.1f}s)")
-    print(f"settings: {setting.describe(sizes[0], sizes[-1])}")
+    result = f"test accuracy: {test_accuracy:.4f}" if not regression else f"test R²: {test_r2:.4f}"
+    print(f"{result} (cost {test_cost:.6g}; {len(X_test)} examples of {args.dataset}, {history.epochs} epochs, {seconds:.1f}s)")
+    print(f"settings: {_describe_settings(setting, net, args, extra)}")
+    if history.best_epoch is not None:
+        how = (f"stopped after epoch {history.epochs}, {setting.early_stopping} epochs without a better validation cost"
+               if history.stopped == "early stopping" else f"ran all {history.epochs} epochs")
+        print(f"early stopping: {how}; best epoch {history.best_epoch} (validation cost {history.val_cost[history.best_epoch - 1]:.6g}), "
+              "whose weights the model keeps")
+    scores = {"test_accuracy": test_accuracy, "test_r2": test_r2, "test_cost": test_cost}
+    net.provenance["scores"] = {k: v for k, v in scores.items() if v is not None}
     if args.out:
         print(f"model saved to {dp.save(net, args.out)}")
     metrics = {
-        "test_accuracy": test_accuracy,
-        "test_cost": test_cost,
+        "task": task,
+        **scores,
         "train_seconds": seconds,
         "epochs": history.epochs,
+        "best_epoch": history.best_epoch,
+        "ranks": 1,
         "dataset": args.dataset,
+        "classes": classes,
         "sizes": net.sizes,
         "activations": [a.name for a in net.activations],
         "cost": net.cost_function.name,
         "optimizer": {"name": setting.optimizer, "lr": setting.lr, **extra},
-        "settings": {**asdict(setting), "l1": args.l1, "max_norm": args.max_norm,
-                     "validation": args.validation, "early_stopping": args.early_stopping},
+        "settings": settings,
         "batch_size": setting.batch_size,
         "l2": setting.l2,
         "seed": args.seed,
@@ -307,23 +416,183 @@ def _train(args: argparse.Namespace) -> int:
     for path in [p for p in (args.metrics, args.checkpoint and args.checkpoint / METRICS_FILE) if p]:
         write_metrics(path, metrics)
     if args.plot:
-        try:
-            plots.learning_curves(history, args.plot)
-        except ImportError as e:
-            raise ValueError(str(e)) from None
+        from . import plots
+
+        plots.learning_curves(history, args.plot)
         print(f"learning curves saved to {args.plot}")
     return 0 if history.stopped != "interrupted" else 130
+
+
+def _optimizer_extras(args: argparse.Namespace, optimizer: str) -> dict[str, float]:
+    """``--momentum`` and ``--weight-decay`` as the optimizer's keywords, or a ValueError that
+    names the flag and the optimizers that take it."""
+    import inspect
+
+    from .optimizers import OPTIMIZERS
+
+    extra = {k: v for k, v in (("momentum", args.momentum), ("weight_decay", args.weight_decay)) if v is not None}
+    for key in extra:
+        if key not in inspect.signature(OPTIMIZERS[optimizer]).parameters:
+            takers = [name for name, make in OPTIMIZERS.items() if key in inspect.signature(make).parameters]
+            raise ValueError(f"{_FLAGS[key]} goes with --optimizer {_either(takers)}; the optimizer is {optimizer}")
+    return extra
+
+
+def _check_outputs(args: argparse.Namespace) -> None:
+    """Check, before any training, that ``--out``, ``--metrics`` and ``--plot`` can be written
+    and that --plot's extra is installed."""
+    from . import plots
+
+    outputs = [(option, path) for option, path in (("--out", args.out), ("--metrics", args.metrics), ("--plot", args.plot)) if path is not None]
+    for option, path in outputs:
+        if path.is_dir():
+            raise ValueError(f"{option} {path}: is a folder; give a file name")
+        if not path.parent.is_dir():
+            raise ValueError(f"{option} {path}: folder {path.parent} does not exist")
+        if not os.access(path.parent, os.W_OK):
+            raise ValueError(f"{option} {path}: folder {path.parent} is not writable")
+    for i, (option, path) in enumerate(outputs):
+        for other, other_path in outputs[i + 1:]:
+            if path.resolve() == other_path.resolve():
+                raise ValueError(f"{option} and {other} name the same file {path}")
+    if args.plot is not None:
+        if args.plot.suffix.lower() not in plots.FORMATS:
+            raise ValueError(f"--plot {args.plot}: must end in {_either(plots.FORMATS)} (the suffix picks the format)")
+        if importlib.util.find_spec("matplotlib") is None:
+            raise ValueError("--plot needs matplotlib: pip install 'deltaprop[plot]'")
+
+
+def _flag_names(message: str) -> str:
+    """``message`` with a leading library parameter name (``lr``) spelled as its flag (``--lr``)."""
+    return re.sub(r"^(\w+)\b", lambda m: _FLAGS.get(m[1], m[1]), message)
+
+
+def _read_data(dataset: str, target: str | None, image_size: tuple[int, int] | None = None, color: str | None = None) -> object:
+    """``datasets.read`` of ``dataset``; image options only where given; a missing extra
+    (scikit-learn, Pillow) as a one-line ValueError."""
+    import deltaprop as dp
+
+    images = {k: v for k, v in (("image_size", image_size), ("color", color)) if v is not None}
+    if images and importlib.util.find_spec("deltaprop.datasets.images") is None:
+        raise ValueError(f"{' and '.join('--' + k.replace('_', '-') for k in images)}: this deltaprop cannot read image folders")
+    try:
+        return dp.datasets.read(dataset, target=target, **images)
+    except ImportError as e:
+        raise ValueError(str(e)) from None
+
+
+def _decide_task(data: object, forced: str | None) -> tuple[str, object, object, list[str] | None, str]:
+    """Classification or regression, from the target unless ``forced`` (``--task``).
+
+    Strings and named classes are classes; numbers that are not all whole are a regression;
+    integers are classes when they take at most :data:`MAX_INTEGER_CLASSES` distinct values,
+    numbered 0…k−1 in sorted order and named by their values, else a regression.
+
+    Returns
+    -------
+    task, y_train, y_test, classes, why
+        The labels as codes 0…k−1 (classification) or float targets (n, k) (regression), the
+        class names (``None`` for a regression) and the reason, for the user.
+    """
+    import numpy as np
+
+    (_, y_train), (_, y_test) = data.train, data.test
+    overrides = "; --task overrides"
+    if y_train.ndim == 2:
+        if forced == "classification":
+            raise ValueError(f"--task classification needs class labels; the target of {data.name} holds numbers that are not all whole")
+        return "regression", y_train, y_test, None, "the target holds numbers that are not all whole" + ("" if forced else overrides)
+    if data.classes is not None:
+        if forced == "regression":
+            raise ValueError(f"--task regression needs numbers; the target of {data.name} holds class names")
+        classes, why = list(data.classes), f"the target holds {len(data.classes)} named classes"
+    else:
+        values = np.unique(np.concatenate([y_train, y_test]))
+        if forced == "regression" or (forced is None and len(values) > MAX_INTEGER_CLASSES):
+            why = "--task regression" if forced else f"the target holds {len(values)} distinct integers, more than {MAX_INTEGER_CLASSES}{overrides}"
+            return "regression", y_train.astype(np.float32)[:, None], y_test.astype(np.float32)[:, None], None, why
+        y_train, y_test = np.searchsorted(values, y_train), np.searchsorted(values, y_test)
+        classes = [str(v) for v in values]
+        why = f"the target holds {len(values)} distinct integers, at most {MAX_INTEGER_CLASSES}"
+    if len(classes) < 2:
+        raise ValueError(f"the target of {data.name} holds a single class ({classes[0]!r}): there is nothing to tell apart")
+    return "classification", y_train, y_test, classes, "--task classification" if forced else why + overrides
+
+
+def _dataset_reference(dataset: str) -> str:
+    """What a model records as its data set: a name as it is, a path made absolute."""
+    from .datasets import DATASETS, SYNTHETIC
+
+    return dataset if dataset in DATASETS or dataset in SYNTHETIC else str(Path(dataset).resolve())
+
+
+def _image_provenance(data: object) -> dict[str, object]:
+    """For 8-bit images (pixels divided by 255): ``image_size`` [width, height] and ``color``,
+    what ``deltaprop predict`` needs to read image files for the model; else nothing."""
+    import numpy as np
+
+    scaling = data.input_scaling
+    if data.image_shape is None or scaling is None or not np.all(scaling.scale == 255):
+        return {}
+    height, width, *channels = data.image_shape
+    return {"image_size": [width, height], "color": "rgb" if channels == [3] else "grey"}
+
+
+def _describe_settings(setting: object, net: object, args: argparse.Namespace, extra: dict[str, float]) -> str:
+    """Every setting of the run, spelled as the flags that give it."""
+    flags = {"output": net.activations[-1].name, "cost": net.cost_function.name, "seed": args.seed, "dtype": args.dtype,
+             "l1": args.l1, "max_norm": args.max_norm, **extra, "task": net.task}
+    rest = "  ".join(f"--{k.replace('_', '-')} {v}" for k, v in flags.items() if v is not None)
+    return f"{setting.describe(net.sizes[0], net.sizes[-1])}  {rest}"
+
+
+def _evaluation_data(net: object, model: Path, dataset: str | None, target: str | None) -> tuple[str, object, object]:
+    """The test split ``evaluate`` measures on: ``--dataset``, else the one ``net`` records.
+
+    Returns ``(dataset, X, y)`` with X in the units ``net`` takes (raw when it carries its
+    own input scaling) and y as ``net`` takes it (class names when it has them).
+    """
+    import numpy as np
+
+    provenance = net.provenance or {}
+    if dataset is None:
+        dataset = provenance.get("dataset")
+        if not isinstance(dataset, str):
+            raise ValueError(f"{model} records no data set (it predates model format 2 or was saved by the library); give --dataset NAME|PATH")
+        target = target or provenance.get("target")
+    images = {}
+    path = Path(dataset)
+    if path.is_dir() and any(p.is_dir() for p in path.iterdir()) and "image_size" in provenance:  # an image folder
+        images = {"image_size": tuple(provenance["image_size"]), "color": provenance.get("color")}
+    data = _read_data(dataset, target if str(dataset).lower().endswith(".csv") else None, **images)
+    X, y = data.test
+    if net.input_scaling is None and data.input_scaling is not None:  # a model that takes [0, 1] pixels
+        X = data.input_scaling.apply(X)
+    if X.shape[1] != net.sizes[0]:
+        raise ValueError(f"{model} takes {net.sizes[0]} inputs but {dataset} has {X.shape[1]}")
+    if not net.is_classifier:
+        if data.classes is not None:
+            raise ValueError(f"{model} is a regressor but the target of {dataset} holds class names")
+        return dataset, X, y.astype(np.float32).reshape(len(y), -1)
+    if y.ndim == 2:
+        raise ValueError(f"{model} is a classifier but the target of {dataset} holds numbers that are not all whole")
+    if net.classes is not None:
+        y = np.array(data.classes, dtype=object)[y] if data.classes is not None else y.astype(str)
+    return dataset, X, y
 
 
 def _evaluate(args: argparse.Namespace) -> int:
     import deltaprop as dp
 
+    from .metrics import r2_score
+
     net = dp.load(args.model)
-    _, (X_test, y_test) = dp.datasets.load(args.dataset, target=args.target)
-    if X_test.shape[1] != net.sizes[0]:
-        raise ValueError(f"{args.model} takes {net.sizes[0]} inputs but {args.dataset} has {X_test.shape[1]}")
+    dataset, X_test, y_test = _evaluation_data(net, args.model, args.dataset, args.target)
+    print(f"dataset: {dataset}")
     if net.is_classifier:
         print(f"accuracy: {net.accuracy(X_test, y_test):.4f}")
+    else:
+        print(f"R²: {r2_score(y_test, net.predict(X_test)):.4f}")
     print(f"cost: {net.cost(X_test, y_test):.6f}")
     print(f"examples: {len(X_test)}")
     if net.is_classifier:
@@ -332,18 +601,23 @@ def _evaluate(args: argparse.Namespace) -> int:
 
 
 def _confusion_table(net: object, X: object, y: object) -> str:
-    """The confusion matrix as text: a row per true class, a column per predicted class."""
+    """The confusion matrix as text: a row per true class (number and name), a column per
+    predicted class (by number)."""
     from .network import class_labels
     from .plots import confusion_counts
 
     n_classes = max(2, net.sizes[-1])
     truth = class_labels(net.targets(y, len(X)))
-    counts = confusion_counts(truth, net.predict(X), n_classes)
+    counts = confusion_counts(truth, class_labels(net.predict_proba(X)), n_classes)
+    names = net.classes or [str(k) for k in range(n_classes)]
+    labels = [str(k) if name == str(k) else f"{k} {name}" for k, name in enumerate(names)]
+    first = max(9, *map(len, labels))
     width = max(5, len(str(counts.max())) + 1)
     lines = ["confusion matrix (rows: true class, columns: predicted class):"]
-    lines.append("true\\pred" + "".join(f"{k:>{width}}" for k in range(n_classes)))
-    for k, row in enumerate(counts):
-        lines.append(f"{k:>9}" + "".join(f"{c:>{width}}" for c in row))
+    corner = "true\\pred"
+    lines.append(f"{corner:<{first}}" + "".join(f"{k:>{width}}" for k in range(n_classes)))
+    for label, row in zip(labels, counts):
+        lines.append(f"{label:<{first}}" + "".join(f"{c:>{width}}" for c in row))
     return "\n".join(lines)
 
 
@@ -353,22 +627,117 @@ def _predict(args: argparse.Namespace) -> int:
     import deltaprop as dp
 
     net = dp.load(args.model)
-    if not args.input.is_file():
-        raise FileNotFoundError(f"{args.input}: no such input file")
-    if args.input.suffix == ".npy":
-        X = np.load(args.input, allow_pickle=False)
-    elif args.input.suffix == ".csv":
-        with warnings.catch_warnings():
-            warnings.simplefilter("error")  # an empty file is a warning to loadtxt, an error here
-            try:
-                X = np.loadtxt(args.input, delimiter=",", ndmin=2)
-            except (ValueError, UserWarning) as e:
-                raise ValueError(f"{args.input}: not a CSV of numbers ({e})") from None
+    if args.proba and not net.is_classifier:
+        raise ValueError(f"--proba needs a classifier; {args.model} is a regressor")
+    for path in args.inputs:
+        if not path.exists():
+            raise FileNotFoundError(f"{path}: no such input file")
+    tables = [p for p in args.inputs if p.suffix.lower() in (".npy", ".csv")]
+    if tables and len(args.inputs) > 1:
+        raise ValueError(f"{tables[0]}: give one .csv or .npy file, or image files and folders")
+    files = None
+    if tables:
+        X = np.load(tables[0], allow_pickle=False) if tables[0].suffix.lower() == ".npy" else _read_csv_input(tables[0], net)
+    elif all(p.is_dir() or p.suffix.lower() in IMAGE_SUFFIXES for p in args.inputs):
+        files, X = _read_image_inputs(args.inputs, net, args.model)
     else:
-        raise ValueError(f"{args.input}: input must be a .npy or .csv file")
-    for row in net.predict(X):
-        print(row if np.ndim(row) == 0 else " ".join(f"{v:.6g}" for v in row))
+        bad = next(p for p in args.inputs if not (p.is_dir() or p.suffix.lower() in IMAGE_SUFFIXES))
+        raise ValueError(f"{bad}: input must be a .npy or .csv file, or image files ({', '.join(IMAGE_SUFFIXES)}) or folders of them")
+    predictions = net.predict(X)
+    out = csv.writer(sys.stdout, lineterminator="\n")
+    if net.is_classifier:
+        header = ["class"]
+        columns = [[str(c) for c in predictions]]
+        if args.proba:
+            proba = net.predict_proba(X)
+            if proba.shape[1] == 1:  # one sigmoid output: P(class 1)
+                proba = np.hstack([1 - proba, proba])
+            header += net.classes or [str(k) for k in range(proba.shape[1])]
+            columns += [[f"{p:.6g}" for p in column] for column in proba.T]
+    else:
+        k = predictions.shape[1]
+        header = ["prediction"] if k == 1 else [f"prediction_{i + 1}" for i in range(k)]
+        columns = [[f"{v:.6g}" for v in column] for column in predictions.T]
+    if files is not None:
+        header, columns = ["file", *header], [[str(f) for f in files], *columns]
+    out.writerow(header)
+    out.writerows(zip(*columns))
     return 0
+
+
+def _read_csv_input(path: Path, net: object) -> object:
+    """The rows of a CSV for ``net``: with a header row, its columns matched to the model's
+    feature names by name (any order; other columns ignored), or, for a model without them,
+    all columns, or all but the last when there is one more (the label); without a header,
+    every column in order."""
+    import numpy as np
+
+    with open(path, newline="", encoding="utf-8-sig") as f:
+        rows = [(line, row) for line, row in enumerate(csv.reader(f), start=1) if any(field.strip() for field in row)]
+    if not rows:
+        raise ValueError(f"{path}: not a CSV of numbers (the file is empty)")
+    columns = None
+    if not all(_is_number(field) for field in rows[0][1]):
+        header, rows = [name.strip() for name in rows[0][1]], rows[1:]
+        columns = _matched_columns(path, header, net)
+        if not rows:
+            raise ValueError(f"{path}: has a header row but no data rows")
+    width = len(rows[0][1])
+    X = np.empty((len(rows), width if columns is None else len(columns)))
+    for i, (line, row) in enumerate(rows):
+        if len(row) != width:
+            raise ValueError(f"{path}: row {line} has {len(row)} fields, the rows above {width}")
+        fields = row if columns is None else [row[j] for j in columns]
+        try:
+            X[i] = [float(field) for field in fields]
+        except ValueError:
+            bad = next(field for field in fields if not _is_number(field))
+            raise ValueError(f"{path}: row {line} holds {bad.strip()!r}, not a number") from None
+    return X
+
+
+def _matched_columns(path: Path, header: list[str], net: object) -> list[int]:
+    """The positions in ``header`` of the model's inputs, in the model's order."""
+    names = net.feature_names
+    if names is None:
+        n_in = net.sizes[0]
+        if len(header) in (n_in, n_in + 1):
+            return list(range(n_in))
+        raise ValueError(f"{path}: has {len(header)} columns; the model takes {n_in} inputs (and has no feature names to match)")
+    missing = [name for name in names if name not in header]
+    if missing:
+        shown = ", ".join(map(repr, missing[:5])) + (f" and {len(missing) - 5} more" if len(missing) > 5 else "")
+        raise ValueError(f"{path}: lacks the column(s) {shown} that the model takes (its features: {', '.join(names[:8])}{', ...' if len(names) > 8 else ''})")
+    repeated = next((name for name in names if header.count(name) > 1), None)
+    if repeated is not None:
+        raise ValueError(f"{path}: column {repeated!r} appears {header.count(repeated)} times in the header")
+    return [header.index(name) for name in names]
+
+
+def _is_number(field: str) -> bool:
+    try:
+        float(field)
+    except ValueError:
+        return False
+    return True
+
+
+def _read_image_inputs(paths: list[Path], net: object, model: Path) -> tuple[list[Path], object]:
+    """The image files named or found in ``paths``, read at the model's size and colour."""
+    provenance = net.provenance or {}
+    if "image_size" not in provenance:
+        raise ValueError(f"{model} was not trained on 8-bit images (it records no image size); give a .csv or .npy file")
+    if importlib.util.find_spec("deltaprop.datasets.images") is None:
+        raise ValueError("this deltaprop cannot read image files")
+    from .datasets.images import image_files, read_images
+
+    try:
+        files = [f for path in paths for f in image_files(path)]
+        if not files:
+            raise ValueError(f"{', '.join(map(str, paths))}: holds no image files")
+        return files, read_images(files, size=tuple(provenance["image_size"]), color=provenance.get("color", "grey"))
+    except ImportError as e:
+        raise ValueError(str(e)) from None
 
 
 def _datasets(args: argparse.Namespace) -> int:
@@ -468,10 +837,8 @@ def _plot_model(args: argparse.Namespace) -> None:
         plots.weight_tiles(net, args.out, shape=args.shape)
         print(f"weight tiles saved to {args.out}")
         return
-    dataset = args.dataset or "digits"
-    _, (X_test, y_test) = dp.datasets.load(dataset, target=args.target)
-    if X_test.shape[1] != net.sizes[0]:
-        raise ValueError(f"{args.source} takes {net.sizes[0]} inputs but {dataset} has {X_test.shape[1]}")
+    recorded = isinstance((net.provenance or {}).get("dataset"), str)
+    dataset, X_test, y_test = _evaluation_data(net, args.source, args.dataset or (None if recorded else "digits"), args.target)
     plots.confusion_matrix(net, X_test, y_test, path=args.out)
     print(f"confusion matrix saved to {args.out} ({len(X_test)} test examples of {dataset})")
 

@@ -2,10 +2,14 @@
 
 ``deltaprop train --metrics FILE`` writes it, and so does a run with ``--checkpoint DIR`` (as
 ``DIR/metrics.json``, beside the model); ``deltaprop report`` and ``deltaprop plot`` read it.
-It is one JSON object: the test score (``test_accuracy`` for a classifier, else ``None``),
-``test_cost``, ``train_seconds``, ``epochs``, ``dataset``, the network (``sizes``,
+It is one JSON object: the ``task`` ("classification" or "regression"), the test score
+(``test_accuracy`` for a classifier, ``test_r2`` for a regressor, the other ``None``),
+``test_cost``, ``train_seconds``, ``epochs``, ``best_epoch`` (with early stopping), ``ranks``
+(the processes that trained together: 1 without MPI), ``dataset``, the network (``sizes``,
 ``activations``, ``cost``), the ``optimizer`` and every other ``settings`` of the run, and the
 per-epoch ``history`` (:meth:`deltaprop.History.to_dict`).
+
+:func:`r2_score` is the regressor's score, R² = 1 − Σ(y − ŷ)² / Σ(y − ȳ)².
 """
 
 from __future__ import annotations
@@ -16,14 +20,20 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from .atomic import atomic_write
 from .validation import is_integer
 
-__all__ = ["FIELDS", "check_metrics", "write_metrics", "read_metrics", "read_history"]
+__all__ = ["FIELDS", "check_metrics", "write_metrics", "read_metrics", "read_history", "r2_score"]
 
 #: The fields that readers rely on, and what each must be when present (null is always allowed).
 FIELDS: dict[str, tuple[tuple[type, ...], str]] = {
+    "task": ((str,), "a string"),
     "test_accuracy": ((int, float), "a number"),
+    "test_r2": ((int, float), "a number"),
+    "ranks": ((int,), "an integer"),
+    "best_epoch": ((int,), "an integer"),
     "test_cost": ((int, float), "a number"),
     "train_seconds": ((int, float), "a number"),
     "epochs": ((int,), "an integer"),
@@ -118,3 +128,18 @@ def _read_json(path: Path) -> Any:
         return json.loads(path.read_text(encoding="utf-8"))
     except (ValueError, RecursionError) as e:  # JSONDecodeError and UnicodeDecodeError are ValueErrors
         raise ValueError(f"{path}: not a JSON file ({e})") from None
+
+
+def r2_score(y_true: np.ndarray, y_pred: np.ndarray) -> float:
+    """Return R² = 1 − Σ(y − ŷ)² / Σ(y − ȳ)², averaged over the columns of (n, k) targets.
+
+    As scikit-learn's ``r2_score`` with uniform averaging: a column with no variance scores
+    1.0 when predicted exactly, 0.0 otherwise.
+    """
+    y_true = np.asarray(y_true, dtype=np.float64).reshape(len(y_true), -1)
+    y_pred = np.asarray(y_pred, dtype=np.float64).reshape(y_true.shape)
+    residual = ((y_true - y_pred) ** 2).sum(axis=0)
+    total = ((y_true - y_true.mean(axis=0)) ** 2).sum(axis=0)
+    safe = np.where(total > 0, total, 1.0)
+    scores = np.where(total > 0, 1.0 - residual / safe, np.where(residual == 0, 1.0, 0.0))
+    return float(scores.mean())
