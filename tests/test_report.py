@@ -165,7 +165,7 @@ def test_a_run_folder_gives_every_section_and_picture(page: tuple[str, Page], ru
     expected = [  # in page order: the right picture in the right place, at its size
         size_of(plots.learning_curves(history)),
         size_of(plots.gradient_norms(history)),
-        size_of(plots.confusion_matrix(net, *dp.datasets.load("digits")[1])),
+        size_of(plots.confusion_matrix(net, *dp.datasets.read("digits").test)),
         size_of(plots.weight_tiles(net)),
     ]
     assert [(int(i["width"]), int(i["height"])) for i in p.images] == expected
@@ -179,9 +179,9 @@ def test_a_run_folder_gives_every_section_and_picture(page: tuple[str, Page], ru
 
 def test_scores_equal_scikit_learn_and_the_network(page: tuple[str, Page], run: Path, digits: tuple) -> None:
     _, p = page
-    _, (X_test, y_test) = digits
+    X_test, y_test = dp.datasets.read("digits").test  # raw pixels: the CLI's model scales them itself
     net = dp.load(run / MODEL_FILE)
-    predicted = net.predict(X_test)
+    predicted = net.class_codes(net.predict(X_test))  # its classes are named "0" … "9"
     labels = list(range(10))
     precision, recall, f1, support = sklearn_metrics.precision_recall_fscore_support(
         y_test, predicted, labels=labels, zero_division=np.nan
@@ -256,8 +256,8 @@ def test_a_model_alone_says_what_it_cannot_show(run: Path, tmp_path: Path) -> No
                                                   "No learning curves", "— "]
     assert "undefined (0/0) for class 0, 1, 2, 4, 5, 6, 7, 8, 9" in p.notes[-1]
     assert len(p.images) == 2 and "epochs" not in p.ids and "train-seconds" not in p.ids
-    _, (X_test, y_test) = dp.datasets.load("digits")
-    predicted = net.predict(X_test)
+    X_test, y_test = dp.datasets.read("digits").test
+    predicted = net.class_codes(net.predict(X_test))
     assert set(predicted) == {3}
     rows = p.table("per-class")
     precision, recall, f1, _ = sklearn_metrics.precision_recall_fscore_support(y_test, predicted, labels=range(10), zero_division=np.nan)

@@ -12,6 +12,7 @@ network turns labels into one-hot target rows itself (:meth:`Network.targets`).
 from __future__ import annotations
 
 import copy
+import warnings
 from collections.abc import Sequence
 
 import numpy as np
@@ -275,7 +276,14 @@ class Network:
         """Return ``X`` as a finite array of shape (n, n_0) in the network's dtype, scaled by
         ``input_scaling`` when the network has one, or raise."""
         X = as_inputs(X, self.sizes[0], self.dtype)
-        return X if self.input_scaling is None else self.input_scaling.apply(X)
+        if self.input_scaling is None:
+            return X
+        if self.input_scaling.looks_applied(X):
+            warnings.warn(
+                f"the inputs lie in [0, 1], but this network scales them itself (x / {self.input_scaling.scale[0]:g}): "
+                "pass the raw pixel values (deltaprop.datasets.read gives them)", UserWarning, stacklevel=3,
+            )
+        return self.input_scaling.apply(X)
 
     def targets(self, y: object, n: int) -> np.ndarray:
         """Return labels (n,) or targets (n, n_out) as float target rows, or raise.

@@ -49,6 +49,13 @@ class Scaling:
         """x ↦ x / value for ``width`` features: pixels from 0…value to [0, 1]."""
         return cls(np.zeros(width), np.full(width, float(value)))
 
+    def looks_applied(self, X: np.ndarray) -> bool:
+        """Whether ``X`` looks scaled already: this is a pixel scaling (x / c, c > 1.5) and
+        ``X`` lies in [0, 1] with some value above 0."""
+        if self.shift.any() or not (self.scale == self.scale[0]).all() or self.scale[0] <= 1.5 or X.size == 0:
+            return False
+        return bool(0 < X.max() <= 1 and X.min() >= 0)
+
     @property
     def width(self) -> int:
         """The number of features d."""
