@@ -502,3 +502,15 @@ def test_another_optimizer_without_lr_takes_its_own_default_rate(tmp_path: Path)
     recorded = json.loads(metrics.read_text())
     assert recorded["optimizer"] == {"name": "adam", "lr": 1e-3}  # not the digits recipe's SGD rate of 0.5
     assert recorded["test_accuracy"] >= 0.75  # Adam at η = 0.5 stays near chance
+
+
+def test_a_learning_rate_far_too_high_is_named_in_one_line_of_warning():
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("default")  # the suite turns warnings into errors; the CLI shows them
+        result = run_main("train", "--dataset", "digits", "--lr", "1e30", "--epochs", 2, "--quiet")
+    assert result.code == 0
+    lines = result.err.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("deltaprop: warning: the training cost rose from ")
+    assert lines[0].endswith("the learning rate lr=1e+30 is probably too high; try a lower one, such as lr=1e+29")

@@ -13,6 +13,7 @@ import os
 import re
 import sys
 import time
+import warnings
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, replace
 from pathlib import Path
@@ -276,6 +277,11 @@ def _build_parser() -> _Parser:
     return parser
 
 
+def _show_warning(message: Warning | str, category: type[Warning], filename: str, lineno: int, file: object = None, line: object = None) -> None:
+    """A warning as the command line shows it: one line on stderr, no source location."""
+    print(f"deltaprop: warning: {message}", file=sys.stderr)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the command line ``argv`` (default ``sys.argv[1:]``); return the exit status.
 
@@ -290,8 +296,11 @@ def main(argv: list[str] | None = None) -> int:
         args = parser.parse_args(argv)
     except SystemExit as e:  # --help, --version, or a usage error already printed as one line
         return e.code if isinstance(e.code, int) else 0
+    command = {"train": _train, "evaluate": _evaluate, "predict": _predict, "gradcheck": _gradcheck, "datasets": _datasets, "plot": _plot, "export": _export, "explain": _explain, "report": _report}[args.command]
     try:
-        return {"train": _train, "evaluate": _evaluate, "predict": _predict, "gradcheck": _gradcheck, "datasets": _datasets, "plot": _plot, "export": _export, "explain": _explain, "report": _report}[args.command](args)
+        with warnings.catch_warnings():
+            warnings.showwarning = _show_warning
+            return command(args)
     except BrokenPipeError:  # e.g. `deltaprop predict ... | head`: the reader has gone
         sys.stderr.close()
         return 0
