@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import NoReturn
 
 from .atomic import atomic_write
+from .datasets.images import SUFFIXES as IMAGE_SUFFIXES
 from .validation import positive_int
 
 __all__ = ["main"]
@@ -29,8 +30,6 @@ EXPLAIN_FORMATS = ("text", "markdown", "html", "json")
 #: Integer targets with at most this many distinct values are class labels; more are a quantity
 #: to regress (iris, wine and breast cancer have 2 or 3; diabetes' 442 rows hold 214 values).
 MAX_INTEGER_CLASSES = 20
-#: What ``deltaprop predict`` reads as image files (through the image folder support).
-IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tif", ".tiff", ".webp")
 #: The library's parameter names that ``deltaprop train`` passes from a flag, for messages.
 _FLAGS = {name: "--" + name.replace("_", "-") for name in
           ("epochs", "batch_size", "lr", "l2", "l1", "dropout", "max_norm", "validation", "momentum", "weight_decay", "early_stopping")}
