@@ -13,6 +13,7 @@ from .backprop import ForwardPass, Gradients, backprop, backprop_per_example, dr
 from .gradcheck import GradientCheck, check_gradients
 from .network import Network
 from .penalty import Penalty
+from .scaling import Scaling
 from .explain import Explanation, explain
 from .training.fullbatch import FullBatchResult, fit_full_batch
 from .optimizers import SGD, Adam, AdamW, Momentum, Optimizer, RMSProp, get_optimizer
@@ -25,6 +26,7 @@ __version__ = "0.1.0"
 __all__ = [
     "Network",
     "Penalty",
+    "Scaling",
     "forward",
     "backprop",
     "backprop_per_example",
