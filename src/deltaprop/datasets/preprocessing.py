@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..scaling import Scaling
 from ..validation import real_number
 
 __all__ = ["Standardizer", "train_test_split"]
@@ -28,7 +29,8 @@ def train_test_split(
 
 
 class Standardizer:
-    """Feature-wise (x − mean) / std, with mean and std fitted on the training split only.
+    """Feature-wise (x − mean) / std, with mean and std fitted on the training split only
+    (:meth:`deltaprop.Scaling.standardize`; a network carries such a Scaling itself).
 
     A constant feature (std 0) is centred and left unscaled, never divided by zero.
 
@@ -43,9 +45,8 @@ class Standardizer:
         X_train = np.asarray(X_train)
         if X_train.ndim != 2 or len(X_train) == 0:
             raise ValueError(f"X_train must have shape (n, d) with n ≥ 1; got shape {X_train.shape}")
-        self.mean = X_train.mean(axis=0, dtype=np.float64)
-        std = X_train.std(axis=0, dtype=np.float64)
-        self.std = np.where(std > 0, std, 1.0)
+        scaling = Scaling.standardize(X_train)
+        self.mean, self.std = scaling.shift, scaling.scale
         return self
 
     def transform(self, X: np.ndarray) -> np.ndarray:
