@@ -185,3 +185,80 @@ def test_integer_labels_become_classes_by_their_distinct_values(tmp_path: Path) 
     forced = run_main("train", "--dataset", path, "--quiet", "--task", "regression", "--epochs", 2)
     assert forced.code == 0, forced
     assert forced.out.startswith("task: regression (--task regression)")
+
+
+# ---------------------------------------------------------------- what a user's trial found
+def _rewrite(path: Path, out: Path, columns=None, labels=None) -> Path:
+    """``path`` with its columns in the order ``columns`` (indices) and its labels mapped by ``labels``."""
+    with open(path, newline="") as f:
+        rows = list(csv.reader(f))
+    columns = columns or list(range(len(rows[0])))
+    with open(out, "w", newline="") as f:
+        writer = csv.writer(f)
+        for i, row in enumerate(rows):
+            row = [row[j] for j in columns]
+            if labels is not None and i > 0:
+                row[-1] = labels[row[-1]]
+            writer.writerow(row)
+    return out
+
+
+def test_evaluate_and_report_match_columns_by_name(trained, tmp_path):
+    iris = trained["iris"]
+    shuffled = _rewrite(iris["csv"], tmp_path / "iris_reordered.csv", columns=[3, 2, 1, 0, 4])
+    result = run_main("evaluate", iris["model"], "--dataset", shuffled)
+    assert result.code == 0, result
+    assert f"accuracy: {iris['metrics']['test_accuracy']:.4f}" in result.out
+    from deltaprop.report import render_report
+
+    page = render_report(dp.load(iris["model"]), dataset=shuffled)
+    assert f'id="test-accuracy">{iris["metrics"]["test_accuracy"]:.4f}<' in page
+
+
+def test_integer_labels_that_are_not_class_numbers_are_class_names(trained, tmp_path):
+    wine = _rewrite(trained["wine"]["csv"], tmp_path / "wine123.csv", labels={"class_0": "1", "class_1": "2", "class_2": "3"})
+    model = tmp_path / "wine123.npz"
+    assert run_main("train", "--dataset", wine, "--quiet", "--out", model).code == 0
+    net = dp.load(model)
+    assert net.classes == ["1", "2", "3"]
+    evaluated = run_main("evaluate", model)
+    assert evaluated.code == 0, evaluated
+    accuracy = float(evaluated.out.split("accuracy: ")[1].split()[0])
+    assert accuracy == pytest.approx(float(trained["wine"]["metrics"]["test_accuracy"]), abs=0.06) and accuracy > 0.85
+    out = tmp_path / "report.html"
+    assert run_main("report", model, "--out", out).code == 0  # reads the labels as the names they are
+
+
+def test_a_run_that_diverges_is_one_line(trained):
+    result = run_main("train", "--dataset", trained["iris"]["csv"], "--lr", "1e30", "--quiet")
+    assert result.code == 2
+    assert result.err.startswith("deltaprop: error: training diverged in epoch ") and result.err.count("\n") == 1
+
+
+def test_a_reader_that_leaves_early_loses_no_file(trained, tmp_path, monkeypatch):
+    import io
+
+    from deltaprop.cli import main
+
+    class Closed(io.StringIO):
+        def write(self, text):
+            if "test accuracy" in text or "model saved" in text:
+                raise BrokenPipeError
+            return super().write(text)
+
+    monkeypatch.setattr("sys.stdout", Closed())
+    monkeypatch.setattr("sys.stderr", io.StringIO())  # main closes stderr when stdout's reader is gone
+    model, metrics = tmp_path / "m.npz", tmp_path / "m.json"
+    assert main(["train", "--dataset", str(trained["iris"]["csv"]), "--quiet", "--out", str(model), "--metrics", str(metrics)]) == 0
+    assert model.is_file() and metrics.is_file()
+
+
+def test_the_report_of_a_regressor_says_targets_and_uses_the_recorded_label_column(trained, tmp_path):
+    from deltaprop.report import render_report
+
+    page = render_report(dp.load(trained["diabetes"]["model"]))
+    assert "targets per example" in page and ">classes<" not in page
+    first = _rewrite(trained["iris"]["csv"], tmp_path / "iris_first.csv", columns=[4, 0, 1, 2, 3])
+    model = tmp_path / "first.npz"
+    assert run_main("train", "--dataset", first, "--target", "target", "--quiet", "--out", model).code == 0
+    assert run_main("report", model, "--out", tmp_path / "r.html").code == 0

@@ -510,3 +510,11 @@ def test_registered_functions_only_are_saved(tmp_path):
     with pytest.raises(ValueError, match="is not deltaprop's own 'leaky_relu'; only registered functions can be saved"):
         save(net, tmp_path / "m.npz")
     assert os.listdir(tmp_path) == []
+
+
+def test_a_version_1_model_is_read_as_version_1_even_with_later_fields(tmp_path):
+    """Fields that version 2 added mean nothing in a version-1 header: they are not applied."""
+    header = header_array(valid_header(classes=["a", "b"], task="regression"))
+    path = write_npz(tmp_path / "m.npz", valid_members(header=header))
+    net = load(path)
+    assert net.classes is None and net.task == "classification" and net.input_scaling is None

@@ -151,7 +151,7 @@ def _build_parser() -> _Parser:
         "train",
         help="train a network on a data set and report its test score",
         description="Train a network. Every flag left out comes from the data set's recipe (see the README): "
-        f"{recipes}. 'deltaprop train --dataset fashion-mnist' alone reaches about 90%% test accuracy. "
+        f"{recipes}. 'deltaprop train --dataset fashion-mnist' alone reaches about 90 % test accuracy. "
         f"A table's target decides the task: strings, or integers with at most {MAX_INTEGER_CLASSES} distinct "
         "values, are classes; other numbers are a regression (--task overrides). Tables are standardised, "
         "and a regressor's targets too, on the training split; the model keeps that scaling.",
@@ -243,7 +243,7 @@ def _build_parser() -> _Parser:
     explain = commands.add_parser(
         "explain",
         help="one forward and one backward pass on one example: every z, a, δ and gradient with its equation",
-        description="Explain backpropagation step by step. By default seed 002's network (3 inputs, sigmoid units, "
+        description="Explain backpropagation step by step. By default the network of Ng's course notes (3 inputs, sigmoid units, "
         "cross-entropy cost) on a fixed example; --model, --dataset and --index explain a saved model or a row of a data set.",
     )
     explain.add_argument("--format", choices=EXPLAIN_FORMATS, default="text", help="output format (default text)")
@@ -381,8 +381,10 @@ def _train(args: argparse.Namespace) -> int:
             max_norm=args.max_norm, schedule=schedule, early_stopping=setting.early_stopping, checkpoint=args.checkpoint,
             resume=args.resume,
         )
+    except dp.TrainingDiverged:
+        raise
     except ValueError as e:  # the library names its parameters; the user gave flags
-        raise type(e)(_flag_names(str(e))) from None
+        raise ValueError(_flag_names(str(e))) from None
     seconds = time.perf_counter() - start
     if history.stopped == "interrupted":
         print(f"interrupted in epoch {history.epochs + 1}: the model keeps the weights it had then", file=sys.stderr)
@@ -390,17 +392,18 @@ def _train(args: argparse.Namespace) -> int:
     test_r2 = r2_score(y_test, net.predict(X_test)) if regression else None
     test_cost = net.cost(X_test, y_test)
     result = f"test accuracy: {test_accuracy:.4f}" if not regression else f"test R²: {test_r2:.4f}"
-    print(f"{result} (cost {test_cost:.6g}; {len(X_test)} examples of {args.dataset}, {history.epochs} epochs, {seconds:.1f}s)")
-    print(f"settings: {_describe_settings(setting, net, args, extra)}")
+    lines = [f"{result} (cost {test_cost:.6g}; {len(X_test)} examples of {args.dataset}, {history.epochs} epochs, {seconds:.1f}s)",
+             f"settings: {_describe_settings(setting, net, args, extra)}"]
     if history.best_epoch is not None:
         how = (f"stopped after epoch {history.epochs}, {setting.early_stopping} epochs without a better validation cost"
                if history.stopped == "early stopping" else f"ran all {history.epochs} epochs")
-        print(f"early stopping: {how}; best epoch {history.best_epoch} (validation cost {history.val_cost[history.best_epoch - 1]:.6g}), "
-              "whose weights the model keeps")
+        lines.append(f"early stopping: {how}; best epoch {history.best_epoch} (validation cost "
+                     f"{history.val_cost[history.best_epoch - 1]:.6g}), whose weights the model keeps")
     scores = {"test_accuracy": test_accuracy, "test_r2": test_r2, "test_cost": test_cost}
     net.provenance["scores"] = {k: v for k, v in scores.items() if v is not None}
+    # every file first, then the report: a reader that leaves early (`| head`) loses no file
     if args.out:
-        print(f"model saved to {dp.save(net, args.out)}")
+        lines.append(f"model saved to {dp.save(net, args.out)}")
     metrics = {
         "task": task,
         **scores,
@@ -427,7 +430,8 @@ def _train(args: argparse.Namespace) -> int:
         from . import plots
 
         plots.learning_curves(history, args.plot)
-        print(f"learning curves saved to {args.plot}")
+        lines.append(f"learning curves saved to {args.plot}")
+    print("\n".join(lines))
     return 0 if history.stopped != "interrupted" else 130
 
 
@@ -560,7 +564,7 @@ def _evaluation_data(net: object, model: Path, dataset: str | None, target: str 
     Returns ``(dataset, X, y)`` with X in the units ``net`` takes (raw when it carries its
     own input scaling) and y as ``net`` takes it (class names when it has them).
     """
-    import numpy as np
+    from .evaluation import data_for
 
     provenance = net.provenance or {}
     if dataset is None:
@@ -572,20 +576,12 @@ def _evaluation_data(net: object, model: Path, dataset: str | None, target: str 
     path = Path(dataset)
     if path.is_dir() and any(p.is_dir() for p in path.iterdir()) and "image_size" in provenance:  # an image folder
         images = {"image_size": tuple(provenance["image_size"]), "color": provenance.get("color")}
-    data = _read_data(dataset, target if str(dataset).lower().endswith(".csv") else None, **images)
-    X, y = data.test
-    if net.input_scaling is None and data.input_scaling is not None:  # a model that takes [0, 1] pixels
-        X = data.input_scaling.apply(X)
-    if X.shape[1] != net.sizes[0]:
-        raise ValueError(f"{model} takes {net.sizes[0]} inputs but {dataset} has {X.shape[1]}")
-    if not net.is_classifier:
-        if data.classes is not None:
-            raise ValueError(f"{model} is a regressor but the target of {dataset} holds class names")
-        return dataset, X, y.astype(np.float32).reshape(len(y), -1)
-    if y.ndim == 2:
-        raise ValueError(f"{model} is a classifier but the target of {dataset} holds numbers that are not all whole")
-    if net.classes is not None:
-        y = np.array(data.classes, dtype=object)[y] if data.classes is not None else y.astype(str)
+    try:
+        _, _, (X, y) = data_for(net, dataset, target if str(dataset).lower().endswith(".csv") else None, **images)
+    except ImportError as e:
+        raise ValueError(str(e)) from None
+    except ValueError as e:
+        raise ValueError(f"{model}: {e}") from None
     return dataset, X, y
 
 

@@ -198,7 +198,8 @@ def render_report(
     ImportError
         If matplotlib is missing.
     """
-    from . import __version__, datasets
+    from . import __version__
+    from .evaluation import data_for
 
     if not isinstance(net, Network):
         raise TypeError(f"net must be a deltaprop Network; got {type(net).__name__}")
@@ -209,10 +210,13 @@ def render_report(
         check_metrics(metrics, "metrics")
         metrics = dict(metrics)
     name = _dataset_name(net, metrics, dataset)
-    data = datasets.read(name, target=target)  # in its own units for a network that scales its inputs itself
-    (X_train, y_train), (X_test, y_test) = (data.train, data.test) if net.input_scaling is not None else data.split()
-    if X_test.shape[1] != net.sizes[0]:
-        raise ValueError(f"the network takes {net.sizes[0]} inputs but data set {name!r} has {X_test.shape[1]}; choose another with dataset= (--dataset)")
+    recorded = net.provenance or {}
+    if target is None and dataset is None and name == recorded.get("dataset"):
+        target = recorded.get("target")  # the label column the network was trained on
+    try:
+        data, (X_train, y_train), (X_test, y_test) = data_for(net, name, target if str(name).lower().endswith(".csv") else None)
+    except ValueError as e:
+        raise ValueError(f"{e}; choose another with dataset= (--dataset)") from None
     test_cost = net.cost(X_test, y_test)
     test_accuracy = net.accuracy(X_test, y_test) if net.is_classifier else None
     widths = " → ".join(map(str, net.sizes))
@@ -405,10 +409,10 @@ def _hyper_parameters(net: Network, metrics: dict | None) -> str:
 
 def _dataset(name: str, X_train: np.ndarray, y_train: np.ndarray, X_test: np.ndarray, net: Network) -> str:
     rows = [("name", name), ("training examples", len(X_train)), ("test examples", len(X_test)), ("inputs", X_test.shape[1])]
-    if y_train.ndim == 2:
-        rows.append(("targets per example", y_train.shape[1]))
-    else:
+    if net.is_classifier:
         rows.append(("classes", max(net.sizes[-1], 2)))
+    else:
+        rows.append(("targets per example", net.sizes[-1]))
     return _section("dataset", "Data set", _table("data", rows),
                     "<p>The scores below are measured on the test split; training used the other part.</p>")
 

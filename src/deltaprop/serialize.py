@@ -126,7 +126,7 @@ def load(path: str | os.PathLike) -> Network:
         )
         for name, (shift, scale) in parts.items():
             setattr(net, f"{name}_scaling", Scaling(shift, scale))
-        for key in ("task", "classes", "feature_names", "provenance"):
+        for key in ("task", "classes", "feature_names", "provenance") if header["version"] >= 2 else ():
             if header.get(key) is not None:
                 setattr(net, key, header[key])
         net.check_metadata()
