@@ -91,3 +91,12 @@ def test_no_module_takes_another_modules_private_names():
         if n.startswith("_") and not n.startswith("__")
     ]
     assert taken == []
+
+
+def test_the_data_set_loaders_are_imported_on_first_use():
+    import subprocess
+    import sys
+
+    code = "import sys, deltaprop as dp; a = 'deltaprop.datasets' in sys.modules; dp.datasets.load; print(a, 'deltaprop.datasets' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.split() == ["False", "True"]

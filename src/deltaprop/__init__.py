@@ -8,7 +8,7 @@ The four equations (seed 000's numbering) and where they live:
 - BP4  ∂C/∂w^l_jk = a^{l−1}_k δ^l_j           (same function)
 """
 
-from . import activations, costs, datasets, schedules
+from . import activations, costs, schedules
 from .backprop import ForwardPass, Gradients, backprop, backprop_per_example, dropout_masks, forward
 from .gradcheck import GradientCheck, check_gradients
 from .network import Network
@@ -62,3 +62,15 @@ __all__ = [
     "datasets",
     "__version__",
 ]
+
+
+def __getattr__(name: str) -> object:
+    """``deltaprop.datasets`` is imported on first use: most programs that import deltaprop
+    train on arrays they already have, and the loaders (downloads, IDX, CSV, images) cost a
+    third of the import time."""
+    if name == "datasets":
+        import importlib
+
+        return importlib.import_module(".datasets", __name__)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
