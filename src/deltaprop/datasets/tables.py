@@ -78,8 +78,9 @@ def load_csv(
             names = [name.strip() for name in header]
             width = len(names)
             if width < 2:
+                other = next((f" (it holds {sep!r}: only commas separate columns)" for sep in (";", "\t", "|") if sep in header[0]), "")
                 raise ValueError(
-                    f"{where}: the header has {width} column; a table needs feature columns and a label column"
+                    f"{where}: the header has {width} column; a table needs feature columns and a label column{other}"
                 )
             label_col = _label_column(where, names, target)
             feature_cols = [j for j in range(width) if j != label_col]
