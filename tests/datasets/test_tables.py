@@ -119,7 +119,7 @@ def csv_error(path: Path, text: str, expected: str, target: str | None = None) -
         ("a,b,y\n", "the file has a header row but no data rows"),
         ("a,b,y\n\n", "the file has a header row but no data rows"),
         ("y\n1\n", "the header has 1 column"),
-        ("a;b;y\n1;2;0\n", r"the header has 1 column; a table needs feature columns and a label column \(it holds ';': only commas separate columns\)"),
+        ("a;b;y\n1;2;0\n", "the header has 1 column; a table needs feature columns and a label column (it holds ';': only commas separate columns)"),
     ],
 )
 def test_csv_errors_name_path_row_and_column(tmp_path, text, expected):
