@@ -376,7 +376,7 @@ def test_array_that_does_not_match_the_header_is_refused(tmp_path, changes, prob
 
 def test_truncated_member_is_refused(tmp_path):
     path = write_npz(tmp_path / "model.npz", valid_members(W0=npy_bytes(np.zeros((4, 3), np.float32))[:-8]))
-    with refused(path, r"W0: truncated \(40 of 48 bytes\)"):
+    with refused(path, r"W0 declares float32 of shape \(4, 3\) \(48 bytes\) but holds 40 bytes of data"):
         load(path)
 
 
@@ -386,7 +386,7 @@ def test_huge_promised_shape_is_refused_without_reading_it(tmp_path):
     np.lib.format.write_array_header_1_0(promise, {"descr": "<f4", "fortran_order": False, "shape": (n, n)})
     header = header_array(valid_header(sizes=[n, n], activations=["sigmoid"]))
     path = write_npz(tmp_path / "model.npz", {"header": header, "W0": promise.getvalue(), "b0": b""})
-    with refused(path, rf"W0: truncated \(0 of {4 * n * n} bytes\)"):
+    with refused(path, rf"W0 declares float32 of shape \({n}, {n}\) \({4 * n * n} bytes\) but holds 0 bytes of data"):
         load(path)
 
 
@@ -409,7 +409,7 @@ def test_object_array_is_refused_and_never_unpickled(tmp_path, member):
     UNPICKLED.clear()
     path = write_npz(tmp_path / "model.npz", valid_members(**{member: pickled}))
 
-    with refused(path, f"{member}: holds Python objects \\(refused: models are never unpickled\\)"):
+    with refused(path, f"{member}: holds Python objects \\(refused: nothing here is ever unpickled\\)"):
         load(path)
     assert UNPICKLED == []
 
@@ -487,11 +487,11 @@ def _rewrite_member(path, member, transform, compress_type=zipfile.ZIP_STORED, f
 def test_bytes_beyond_a_member_are_refused(tmp_path):
     path = save(Network([3, 4, 2]), tmp_path / "m.npz")
     _rewrite_member(path, "W0.npy", lambda data: data + b"\0" * 1000)
-    with refused(path, "W0: has bytes beyond the"):
+    with refused(path, r"W0 declares float32 of shape \(4, 3\) \(48 bytes\) but holds 1048 bytes of data"):
         load(path)
 
 
-@pytest.mark.parametrize("method", [zipfile.ZIP_DEFLATED, zipfile.ZIP_LZMA])
+@pytest.mark.parametrize("method", [zipfile.ZIP_DEFLATED, zipfile.ZIP_BZIP2])
 def test_corrupt_compressed_member_is_refused(tmp_path, method):
     path = save(Network([3, 4, 2]), tmp_path / "m.npz")
     _rewrite_member(path, "W0.npy", lambda data: data, compress_type=method)

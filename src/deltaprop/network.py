@@ -22,9 +22,9 @@ from .backprop import Gradients, backprop, backprop_per_example, forward
 from .costs import Cost, get_cost
 from .penalty import NO_PENALTY, Penalty
 from .scaling import Scaling
-from .validation import as_inputs, as_sample_weight, as_targets, known_name, positive_int
+from .validation import as_inputs, as_sample_weight, as_targets, integer, known_name
 
-__all__ = ["Network", "INITIALIZERS", "TASKS", "describe_scaling"]
+__all__ = ["Network", "INITIALIZERS", "TASKS", "MAX_WIDTH", "describe_scaling"]
 
 
 def _init_default(rng: np.random.Generator, n_in: int, n_out: int) -> tuple[np.ndarray, np.ndarray]:
@@ -48,6 +48,8 @@ INITIALIZERS = {"default": _init_default, "xavier": _init_xavier, "glorot": _ini
 _CLASSIFIER_OUTPUTS = ("sigmoid", "softmax")
 #: What a network's outputs are.
 TASKS = ("classification", "regression")
+#: The widest layer a network may have (2**24 units; a saved model is held to it too).
+MAX_WIDTH = 1 << 24
 
 
 #: The most class names :meth:`Network.summary` lists.
@@ -127,13 +129,68 @@ class Network:
         seed: int | np.random.Generator | None = 0,
         dtype: str | np.dtype | type = "float32",
     ) -> None:
+        self._set_architecture(sizes, activation, output, cost, dtype)
+        known_name("init", init, INITIALIZERS)
+        if not (seed is None or isinstance(seed, np.random.Generator) or (isinstance(seed, (int, np.integer)) and not isinstance(seed, bool) and seed >= 0)):
+            raise ValueError(f"seed must be an integer ≥ 0, a numpy Generator or None; got {seed!r}")
+        rng = np.random.default_rng(seed)
+        self.weights: list[np.ndarray] = []
+        self.biases: list[np.ndarray] = []
+        try:
+            for n_in, n_out in zip(self.sizes[:-1], self.sizes[1:]):
+                W, b = INITIALIZERS[init](rng, n_in, n_out)
+                self.weights.append(W.astype(self.dtype))
+                self.biases.append(b.astype(self.dtype))
+        except MemoryError:
+            raise ValueError(
+                f"sizes {self.sizes} need {self.parameter_count(self.sizes):,} parameters, more than this machine can allocate"
+            ) from None
+        self._set_metadata()
+
+    @classmethod
+    def from_parameters(
+        cls,
+        weights: Sequence[np.ndarray],
+        biases: Sequence[np.ndarray],
+        activation: str | Activation | Sequence[str | Activation] = "sigmoid",
+        output: str | Activation = "sigmoid",
+        cost: str | Cost = "cross_entropy",
+    ) -> Network:
+        """Build a network around given parameters, drawing nothing (how a saved model is loaded).
+
+        ``weights[l]`` of shape (n_{l+1}, n_l) and ``biases[l]`` of shape (n_{l+1},), all of one
+        dtype (float32 or float64), are used as they are, not copied; the sizes follow from them.
+
+        Raises
+        ------
+        ValueError
+            If the arrays do not chain into a network, or as :class:`Network` does for the rest.
+        """
+        if not weights or len(weights) != len(biases) or not all(isinstance(W, np.ndarray) and W.ndim == 2 for W in weights):
+            raise ValueError("weights must be a non-empty list of 2-D arrays, one bias vector each")
+        net = object.__new__(cls)
+        net._set_architecture([weights[0].shape[1], *(W.shape[0] for W in weights)], activation, output, cost, weights[0].dtype)
+        net.weights, net.biases = list(weights), list(biases)
+        net.check_parameters()
+        net._set_metadata()
+        return net
+
+    @staticmethod
+    def parameter_count(sizes: Sequence[int]) -> int:
+        """The number of weights and biases of a network of ``sizes``: Σ n_l (n_{l−1} + 1)."""
+        return sum(n_out * (n_in + 1) for n_in, n_out in zip(sizes[:-1], sizes[1:]))
+
+    def _set_architecture(
+        self, sizes: Sequence[int], activation: object, output: object, cost: object, dtype: object
+    ) -> None:
+        """Check and set sizes, activations, cost and dtype."""
         if isinstance(sizes, np.ndarray) and sizes.ndim == 1:
             sizes = sizes.tolist()
         if isinstance(sizes, (str, bytes)) or not isinstance(sizes, Sequence) or len(sizes) < 2:
             raise ValueError(
                 f"sizes must list at least an input and an output width, e.g. [784, 100, 10]; got {sizes!r}"
             )
-        self.sizes = [positive_int(f"sizes[{i}]", s) for i, s in enumerate(sizes)]
+        self.sizes = [integer(f"sizes[{i}]", s, f"a positive integer ≤ {MAX_WIDTH:,} (MAX_WIDTH)", lambda v: 1 <= v <= MAX_WIDTH) for i, s in enumerate(sizes)]
         n_hidden = len(self.sizes) - 2
         if isinstance(activation, (str, Activation)):
             activation = [activation] * n_hidden
@@ -161,16 +218,9 @@ class Network:
             raise ValueError(f"dtype {dtype!r} is not a NumPy dtype; use float32 or float64") from None
         if self.dtype not in (np.float32, np.float64):
             raise ValueError(f"dtype {self.dtype.name!r} is not supported; use float32 or float64")
-        known_name("init", init, INITIALIZERS)
-        if not (seed is None or isinstance(seed, np.random.Generator) or (isinstance(seed, (int, np.integer)) and not isinstance(seed, bool) and seed >= 0)):
-            raise ValueError(f"seed must be an integer ≥ 0, a numpy Generator or None; got {seed!r}")
-        rng = np.random.default_rng(seed)
-        self.weights: list[np.ndarray] = []
-        self.biases: list[np.ndarray] = []
-        for n_in, n_out in zip(self.sizes[:-1], self.sizes[1:]):
-            W, b = INITIALIZERS[init](rng, n_in, n_out)
-            self.weights.append(W.astype(self.dtype))
-            self.biases.append(b.astype(self.dtype))
+
+    def _set_metadata(self) -> None:
+        """Set what using the network needs to its defaults."""
         self.task = "classification" if self.activations[-1].name in _CLASSIFIER_OUTPUTS else "regression"
         self.input_scaling: Scaling | None = None
         self.target_scaling: Scaling | None = None

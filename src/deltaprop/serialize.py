@@ -23,10 +23,10 @@ from pathlib import Path
 import numpy as np
 
 from .activations import ACTIVATIONS
-from .archive import InvalidArchive, open_archive, read_member
+from .archive import InvalidArchive, one_line, open_archive
 from .atomic import atomic_write
 from .costs import COSTS
-from .network import TASKS, Network
+from .network import MAX_WIDTH, TASKS, Network
 from .scaling import Scaling
 from .validation import all_finite
 
@@ -102,28 +102,28 @@ def load(path: str | os.PathLike) -> Network:
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"{path}: no such model file")
-    with open_archive(path, "model") as (archive, members):
-        header = _read_header(read_member(archive, members["header"], np.dtype("<U1"), None, 0))
-        expected = {"header"} | {f"{k}{i}" for i in range(len(header["sizes"]) - 1) for k in "Wb"}
-        expected |= {f"{name}_{part}" for name in header.get("scalings", []) for part in ("shift", "scale")}
-        if set(members) != expected:
-            extra, missing = sorted(set(members) - expected), sorted(expected - set(members))
+    with open_archive(path, "deltaprop model") as archive:
+        if "header" not in archive.names:
+            raise InvalidArchive("it has no 'header' member (not a deltaprop model)")
+        header = _read_header(archive.text("header", 2 * _MAX_HEADER_TEXT))
+        sizes = header["sizes"]
+        expected = {"header"} | {f"{k}{i}" for i in range(len(sizes) - 1) for k in "Wb"}
+        expected |= {f"{name}_{part}" for name in header["scalings"] for part in ("shift", "scale")}
+        if archive.names != expected:
+            extra, missing = sorted(archive.names - expected), sorted(expected - archive.names)
             raise InvalidArchive(f"its arrays do not match the header (missing {missing}, unexpected {extra})")
         dtype = np.dtype(header["dtype"])
-        sizes = header["sizes"]
         weights, biases = [], []
         for i, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:])):
-            weights.append(read_member(archive, members[f"W{i}"], dtype, (n_out, n_in), i))
-            biases.append(read_member(archive, members[f"b{i}"], dtype, (n_out,), i))
+            weights.append(archive.read(f"W{i}", dtype, (n_out, n_in), f"layer {i}"))
+            biases.append(archive.read(f"b{i}", dtype, (n_out,), f"layer {i}"))
         widths = {"input": sizes[0], "target": sizes[-1]}
         parts = {
-            name: [read_member(archive, members[f"{name}_{part}"], np.dtype("float64"), (widths[name],), 0) for part in ("shift", "scale")]
-            for name in header.get("scalings", [])
+            name: [archive.read(f"{name}_{part}", np.dtype("float64"), (widths[name],), f"the {name} scaling") for part in ("shift", "scale")]
+            for name in header["scalings"]
         }
     try:
-        net = Network(
-            sizes, activation=header["activations"][:-1], output=header["activations"][-1], cost=header["cost"], dtype=dtype
-        )
+        net = Network.from_parameters(weights, biases, activation=header["activations"][:-1], output=header["activations"][-1], cost=header["cost"])
         for name, (shift, scale) in parts.items():
             setattr(net, f"{name}_scaling", Scaling(shift, scale))
         for key in ("task", "classes", "feature_names", "provenance") if header["version"] >= 2 else ():
@@ -131,17 +131,18 @@ def load(path: str | os.PathLike) -> Network:
                 setattr(net, key, header[key])
         net.check_metadata()
     except ValueError as e:
-        raise ValueError(f"{path}: not a valid deltaprop model: {e}") from None
-    net.weights, net.biases = weights, biases
+        raise ValueError(f"{path}: not a valid deltaprop model: {one_line(e)}") from None
     return net
 
 
-def _read_header(array: np.ndarray) -> dict:
+def _read_header(text: str) -> dict:
     """Parse and check the JSON header."""
     try:
-        header = json.loads(str(array))
+        header = json.loads(text)
     except json.JSONDecodeError as e:
         raise InvalidArchive(f"header is not JSON ({e.msg})") from None
+    except ValueError as e:  # an integer of more digits than Python converts
+        raise InvalidArchive(f"header is not readable JSON ({one_line(e)})") from None
     except RecursionError:
         raise InvalidArchive("header is nested too deeply") from None
     if not isinstance(header, dict):
@@ -154,7 +155,7 @@ def _read_header(array: np.ndarray) -> dict:
     if (
         not isinstance(sizes, list)
         or not 2 <= len(sizes) <= _MAX_LAYERS
-        or not all(type(s) is int and 0 < s <= 1 << 24 for s in sizes)
+        or not all(type(s) is int and 0 < s <= MAX_WIDTH for s in sizes)
     ):
         raise InvalidArchive(f"header sizes must be a list of 2 to {_MAX_LAYERS} positive integers; got {sizes!r}")
     activations = header.get("activations")
@@ -165,11 +166,13 @@ def _read_header(array: np.ndarray) -> dict:
     if not isinstance(header.get("dtype"), str) or header["dtype"] not in ("float32", "float64"):
         raise InvalidArchive(f"header dtype must be float32 or float64; got {header.get('dtype')!r}")
     if header["version"] >= 2:
-        if header.get("task") not in TASKS:
+        if not isinstance(header.get("task"), str) or header["task"] not in TASKS:
             raise InvalidArchive(f"header task must be one of {', '.join(TASKS)}; got {header.get('task')!r}")
         scalings = header.get("scalings")
-        if not isinstance(scalings, list) or not set(scalings) <= set(_SCALINGS) or len(set(scalings)) != len(scalings):
+        if not isinstance(scalings, list) or not all(isinstance(s, str) and s in _SCALINGS for s in scalings) or len(set(scalings)) != len(scalings):
             raise InvalidArchive(f"header scalings must list some of {', '.join(_SCALINGS)}; got {scalings!r}")
         if len(json.dumps([header.get(k) for k in ("classes", "feature_names", "provenance")])) > _MAX_HEADER_TEXT:
             raise InvalidArchive("header names and provenance are too long")
+    else:
+        header["scalings"] = []  # version 1 carries none
     return header

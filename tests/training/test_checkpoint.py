@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -15,7 +16,7 @@ import numpy as np
 import pytest
 
 import deltaprop as dp
-from deltaprop.training.checkpoint import CHECKPOINT_FILE, METRICS_FILE, MODEL_FILE, read_checkpoint, write_checkpoint
+from deltaprop.training.checkpoint import CHECKPOINT_FILE, LOCK_FILE, METRICS_FILE, MODEL_FILE, read_checkpoint, write_checkpoint
 from deltaprop.optimizers import Adam, AdamW, Momentum, RMSProp
 from deltaprop.schedules import CosineAnnealing, ReduceOnPlateau, WarmUp
 
@@ -102,7 +103,7 @@ def test_resume_without_a_checkpoint_starts_afresh(digits, tmp_path):
     net_a, history_a = train(digits, "nesterov", 2)
     net_b, history_b = train(digits, "nesterov", 2, checkpoint=tmp_path / "new" / "folder", resume=True)
     assert_same_run(net_a, history_a, net_b, history_b)
-    assert sorted(os.listdir(tmp_path / "new" / "folder")) == sorted([CHECKPOINT_FILE, MODEL_FILE])
+    assert sorted(os.listdir(tmp_path / "new" / "folder")) == sorted([CHECKPOINT_FILE, LOCK_FILE, MODEL_FILE])
 
 
 class SigintAt(dp.Callback):
@@ -158,7 +159,7 @@ def test_resuming_a_run_that_early_stopping_ended_changes_nothing(digits, tmp_pa
 def test_the_checkpoint_folder_holds_the_run_state_and_the_model(digits, tmp_path):
     folder = tmp_path / "run"
     net, history = train(digits, "adam", 2, checkpoint=folder)
-    assert sorted(os.listdir(folder)) == sorted([CHECKPOINT_FILE, MODEL_FILE])  # no temporary files left
+    assert sorted(os.listdir(folder)) == sorted([CHECKPOINT_FILE, LOCK_FILE, MODEL_FILE])  # no temporary files left
     model = dp.load(folder / MODEL_FILE)
     assert model.sizes == net.sizes and model.dtype == net.dtype
     for a, b in zip(model.parameters(), net.parameters()):
@@ -322,7 +323,8 @@ def test_a_damaged_or_foreign_checkpoint_is_refused(digits, tmp_path, damage, de
 def test_a_checkpoint_with_an_incomplete_state_is_refused(digits, tmp_path):
     X, y = digits[:2]
     write_checkpoint(tmp_path, {"history": {}}, {"param0": np.zeros(2, np.float32)})
-    with pytest.raises(ValueError, match=f"^checkpoint {tmp_path}: its state is incomplete or malformed \\(KeyError\\('config'\\)\\)$"):
+    message = f"{tmp_path / CHECKPOINT_FILE}: not a valid deltaprop checkpoint: its state's config must give the network's sizes, its dtype and n_train"
+    with pytest.raises(ValueError, match=f"^{re.escape(message)}$"):
         dp.fit(make_net(), X, y, epochs=2, checkpoint=tmp_path, resume=True, progress=False)
 
 
@@ -356,7 +358,7 @@ def test_a_failing_write_leaves_the_previous_checkpoint_intact(digits, tmp_path,
         dp.fit(make_net(), X, y, epochs=3, checkpoint=tmp_path, resume=True, progress=False)
     monkeypatch.undo()
     assert (tmp_path / CHECKPOINT_FILE).read_bytes() == saved
-    assert sorted(os.listdir(tmp_path)) == sorted([CHECKPOINT_FILE, MODEL_FILE])  # the temporary file is gone
+    assert sorted(os.listdir(tmp_path)) == sorted([CHECKPOINT_FILE, LOCK_FILE, MODEL_FILE])  # the temporary file is gone
     state, _ = read_checkpoint(tmp_path)
     assert len(state["history"]["cost"]) == 1
 

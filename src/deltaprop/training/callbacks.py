@@ -28,9 +28,10 @@ import numpy as np
 
 from ..backprop import backprop
 from ..schedules import Schedule
-from ..serialize import save
+from ..atomic import remove_stale_temps
+from ..serialize import load, save
 from ..validation import all_finite, non_negative, positive_int
-from .checkpoint import CHECKPOINT_FILE, MODEL_FILE, read_state, write_state
+from .checkpoint import CHECKPOINT_FILE, MODEL_FILE, FolderLock, read_state, write_state
 from .history import History
 from .trainer import Callback, spread_rows
 
@@ -215,7 +216,18 @@ class Checkpoint(Callback):
     With ``resume``, a run that finds a checkpoint in ``folder`` continues from it (checked to
     come from the same kind of run first): after a normal stop or a ``kill -9`` at any moment it
     ends with exactly the weights of a run never interrupted. When the run ends, ``model.npz``
-    holds the weights it ends with (the best epoch's, after early stopping).
+    holds the weights it ends with (the best epoch's, after early stopping), and so does the
+    checkpoint written with it.
+
+    One run at a time: from its start to its end the run holds the folder (a
+    :class:`~deltaprop.training.checkpoint.FolderLock`), and a second run into the same folder
+    is refused with a ``ValueError`` naming the folder and the holder's pid. At its start the
+    run removes the temporary files that killed writers left in the folder.
+
+    The checkpoint is the truth and the model follows it: each write replaces the checkpoint,
+    then the model, both from the same weights. A kill between the two renames leaves the model
+    one write behind; a resumed run puts the checkpoint's weights in ``model.npz`` before its
+    first step, so the two agree again before anything else is written.
     """
 
     def __init__(self, folder: str | Path, every_steps: int | None = None, resume: bool = False) -> None:
@@ -224,10 +236,28 @@ class Checkpoint(Callback):
             raise ValueError(f"checkpoint {folder} is a file; it must be a folder")
         self.every_steps = None if every_steps is None else positive_int("every_steps", every_steps)
         self.resume = bool(resume)
+        self.lock = FolderLock(self.folder)
 
     def on_train_begin(self) -> None:
-        if self.resume and self.trainer.steps_done == 0 and (self.folder / CHECKPOINT_FILE).exists():
-            self.trainer.load_state_dict(read_state(self.folder), source=f"checkpoint {self.folder}")
+        self.lock.acquire()
+        try:
+            remove_stale_temps(self.folder)
+            if self.resume and self.trainer.steps_done == 0 and (self.folder / CHECKPOINT_FILE).exists():
+                self.trainer.load_state_dict(read_state(self.folder), source=f"checkpoint {self.folder}")
+                self._model_follows_checkpoint()
+        except BaseException:
+            self.lock.release()
+            raise
+
+    def _model_follows_checkpoint(self) -> None:
+        """Rewrite ``model.npz`` from the weights just resumed unless it holds them already."""
+        try:
+            model = load(self.folder / MODEL_FILE)
+            same = all(np.array_equal(a, b) for a, b in zip(model.parameters(), self.trainer.params, strict=True))
+        except (ValueError, OSError):  # missing, half-written by an older deltaprop, or another network
+            same = False
+        if not same:
+            save(self.trainer.net, self.folder / MODEL_FILE)
 
     def on_batch_end(self, step: int, net: object) -> None:
         trainer = self.trainer
@@ -239,11 +269,16 @@ class Checkpoint(Callback):
         self.write()
 
     def on_train_end(self) -> None:
-        if self.trainer.history.stopped in _FINISHED:
-            save(self.trainer.net, self.folder / MODEL_FILE)
+        if not self.lock.held:  # this run never held the folder (refused, or the lock already let go)
+            return
+        try:
+            if self.trainer.history.stopped in _FINISHED:
+                self.write()  # the weights the run ends with, in both files
+        finally:
+            self.lock.release()
 
     def write(self) -> None:
-        """Write the state and the model now."""
+        """Write the state, then the model, from the same weights."""
         write_state(self.folder, self.trainer.state_dict())
         save(self.trainer.net, self.folder / MODEL_FILE)
 
