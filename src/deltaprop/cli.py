@@ -21,7 +21,7 @@ from typing import NoReturn
 
 from .atomic import atomic_write
 from .datasets.images import SUFFIXES as IMAGE_SUFFIXES
-from .validation import positive_int
+from .validation import class_count, positive_int
 
 __all__ = ["main"]
 
@@ -893,7 +893,7 @@ def _explain(args: argparse.Namespace) -> int:
                          cost=args.cost or "cross_entropy", seed=args.seed)
     else:
         regression = labels.ndim == 2
-        sizes = args.sizes or [X.shape[1], 100, labels.shape[1] if regression else int(labels.max()) + 1]
+        sizes = args.sizes or [X.shape[1], 100, labels.shape[1] if regression else class_count(f"the labels of {args.dataset}", labels)]
         net = dp.Network(sizes, activation=args.activation or "sigmoid", output=args.output or ("identity" if regression else "softmax"),
                          cost=args.cost or ("quadratic" if regression else "log_likelihood"), seed=args.seed)
     widths = ",".join(map(str, net.sizes))

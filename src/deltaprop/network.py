@@ -22,7 +22,7 @@ from .backprop import Gradients, backprop, backprop_per_example, forward
 from .costs import Cost, get_cost
 from .penalty import NO_PENALTY, Penalty
 from .scaling import Scaling
-from .validation import as_inputs, as_sample_weight, as_targets, integer, known_name
+from .validation import as_inputs, as_sample_weight, as_targets, generator, integer, known_name
 
 __all__ = ["Network", "INITIALIZERS", "TASKS", "MAX_WIDTH", "describe_scaling"]
 
@@ -131,9 +131,7 @@ class Network:
     ) -> None:
         self._set_architecture(sizes, activation, output, cost, dtype)
         known_name("init", init, INITIALIZERS)
-        if not (seed is None or isinstance(seed, np.random.Generator) or (isinstance(seed, (int, np.integer)) and not isinstance(seed, bool) and seed >= 0)):
-            raise ValueError(f"seed must be an integer ≥ 0, a numpy Generator or None; got {seed!r}")
-        rng = np.random.default_rng(seed)
+        rng = generator("seed", seed)
         self.weights: list[np.ndarray] = []
         self.biases: list[np.ndarray] = []
         try:

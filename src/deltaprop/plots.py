@@ -30,7 +30,7 @@ import numpy as np
 from .atomic import atomic_write
 from .network import Network, class_labels
 from .training import History
-from .validation import integer, is_integer, non_negative, positive_int, real_number
+from .validation import class_count, integer, is_integer, non_negative, positive_int, real_number
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -210,7 +210,7 @@ def confusion_matrix(
         y_true, y_pred = (_labels(name, v) for name, v in zip(("y_true", "y_pred"), data))
         if len(y_true) != len(y_pred):
             raise ValueError(f"y_true and y_pred must have the same length; got {len(y_true)} and {len(y_pred)}")
-        n_classes = int(max(y_true.max(), y_pred.max())) + 1
+        n_classes = max(class_count("y_true", y_true), class_count("y_pred", y_pred))
     else:
         raise TypeError(f"confusion_matrix takes (net, X, y) or (y_true, y_pred); got {len(data)} positional arguments")
     if class_names is not None:

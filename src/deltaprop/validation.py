@@ -6,6 +6,7 @@ raises a ``ValueError`` whose message names the parameter, the value and what is
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Collection
 
 import numpy as np
@@ -23,9 +24,18 @@ __all__ = [
     "known_name",
     "all_finite",
     "as_sample_weight",
+    "generator",
+    "MAX_CLASSES",
+    "class_count",
     "as_inputs",
     "as_targets",
 ]
+
+
+#: The most classes a classifier built from labels may have: labels 0 … 9,999. Beyond that a
+#: label column is almost surely something else (an id, a price), and its one-hot rows and
+#: output layer would take gigabytes.
+MAX_CLASSES = 10_000
 
 
 def is_integer(value: object) -> bool:
@@ -60,9 +70,17 @@ def non_negative_int(name: str, value: object) -> int:
 def real_number(name: str, value: object, allowed: str, ok: Callable[[float], bool]) -> float:
     """Return ``value`` as a float if it is a finite real number (:func:`is_real`) for which
     ``ok`` holds; else raise ``ValueError`` saying ``name must be {allowed}; got {value!r}``."""
-    if not is_real(value) or not np.isfinite(value) or not ok(value):
+    if not is_real(value) or not _finite(value) or not ok(value):
         raise ValueError(f"{name} must be {allowed}; got {value!r}")
     return float(value)
+
+
+def _finite(value: int | float | np.number) -> bool:
+    """Whether a real number is finite as a float (an int too large for a float is not)."""
+    try:
+        return math.isfinite(value)
+    except OverflowError:
+        return False
 
 
 def positive_number(name: str, value: object) -> float:
@@ -116,7 +134,35 @@ def as_sample_weight(sample_weight: object, n: int, dtype: np.dtype) -> np.ndarr
         raise ValueError(f"sample_weight must have shape ({n},), one weight per example; got shape {w.shape}")
     if not all_finite(w) or (w < 0).any() or w.sum() <= 0:
         raise ValueError("sample_weight must be finite and ≥ 0, with a positive sum")
+    largest = float(np.finfo(dtype).max)
+    if w.sum() > largest:  # the weighted mean's denominator would overflow to inf
+        raise ValueError(
+            f"sample_weight must sum to at most {largest:.4g}, the largest {np.dtype(dtype).name}; "
+            f"got a sum of {w.sum():.4g} (weights up to {w.max():.4g}): scale them down, only their ratios matter"
+        )
     return w.astype(dtype)
+
+
+def class_count(name: str, labels: np.ndarray) -> int:
+    """Return the number of classes that integer labels 0 … k−1 need (k = largest + 1), or raise
+    ``ValueError`` when a label is negative or k would exceed :data:`MAX_CLASSES`."""
+    if labels.size == 0:
+        raise ValueError(f"{name} holds no labels")
+    low, high = int(labels.min()), int(labels.max())
+    if low < 0 or high >= MAX_CLASSES:
+        bad = low if low < 0 else high
+        raise ValueError(
+            f"{name} holds label {bad}; class labels must be integers from 0 to {MAX_CLASSES - 1} (at most {MAX_CLASSES:,} classes)"
+        )
+    return high + 1
+
+
+def generator(name: str, seed: object) -> np.random.Generator:
+    """Return ``numpy.random.default_rng(seed)`` for a seed that is an integer ≥ 0, a
+    Generator (used as it is) or None (fresh entropy), else raise ``ValueError``."""
+    if not (seed is None or isinstance(seed, np.random.Generator) or (is_integer(seed) and seed >= 0)):
+        raise ValueError(f"{name} must be an integer ≥ 0, a numpy Generator or None; got {seed!r}")
+    return np.random.default_rng(seed)
 
 
 def as_inputs(X: object, n_in: int, dtype: np.dtype) -> np.ndarray:

@@ -239,8 +239,8 @@ def test_checkpoints_every_k_steps_resume_inside_an_epoch_bit_for_bit(digits, tm
     whole.fit(3)
     cut = trainer_for(digits, callbacks=[StopAfter(24), Checkpoint(tmp_path, every_steps=5)])
     cut.fit(3)
-    state = read_state(tmp_path)
-    assert cut.steps_done == 24 and state["steps_done"] == 20 and state["epoch"] == 1 and state["position"] == 7 * 16
+    state = read_state(tmp_path)  # the run's end (a callback stopped it after step 24) is checkpointed too
+    assert cut.steps_done == 24 and state["steps_done"] == 24 and state["epoch"] == 1 and state["position"] == 11 * 16
     resumed = trainer_for(digits, make_net(seed=50), callbacks=[Checkpoint(tmp_path, every_steps=5, resume=True)])
     resumed.fit(3)
     assert resumed.steps_done == whole.steps_done
@@ -340,15 +340,21 @@ def _with(state, **changes):
     "change,message",
     [
         ({"config": [1, 2]}, r"its state is incomplete or malformed \(TypeError"),
-        ({"history__cost": None}, r"its state is incomplete or malformed \(TypeError"),
-        ({"history__cost": []}, r"its history does not describe 1 epochs of numbers"),
+        ({"history__cost": None}, r"its history's cost must list 1 numbers \(one per epoch\)"),
+        ({"history__cost": []}, r"its history's cost must list 1 numbers \(one per epoch\)"),
+        ({"history__accuracy": ["a"]}, r"its history's accuracy must list 1 numbers in \[0, 1\] or None \(one per epoch\)"),
+        ({"history__stopped": "bored"}, r"its history's stopped must be None or one of early stopping, interrupted, callback, diverged, error; got 'bored'"),
+        ({"history__best_epoch": 7}, r"its history's best_epoch must be None or an epoch from 1 to 1; got 7"),
+        ({"generator": {"bit_generator": "PCG64", "state": {"state": 2**200, "inc": 2**200}, "has_uint32": 0, "uinteger": 0}},
+         r"its state is incomplete or malformed"),
         ({"order": np.arange(200) + 5}, r"its place in the epoch is malformed"),
         ({"order": np.arange(200.0)}, r"its place in the epoch is malformed"),
         ({"position": 37}, r"its place in the epoch is malformed"),
         ({"callbacks__early_stopping__arrays": [1, 2, 3]}, r"its best weights do not fit this network"),
         ({"callbacks__schedule": 7}, r"its state is incomplete or malformed \((Attribute|Type)Error"),
         ({"generator": {"bit_generator": "MT19937", "state": {}}}, r"state must be for a PCG64"),
-        ({"epoch_seconds": "x"}, r"could not convert string to float"),
+        ({"epoch_seconds": "x"}, r"its epoch_seconds must be a finite number ≥ 0; got 'x'"),
+        ({"epoch_seconds": 10**400}, r"its epoch_seconds must be a finite number ≥ 0; got 1000"),
     ],
 )
 def test_a_malformed_state_is_refused_in_one_line_and_changes_nothing(digits, change, message):

@@ -30,7 +30,7 @@ from ..backprop import backprop
 from ..schedules import Schedule
 from ..atomic import remove_stale_temps
 from ..serialize import load, save
-from ..validation import all_finite, non_negative, positive_int
+from ..validation import all_finite, is_real, non_negative, positive_int
 from .checkpoint import CHECKPOINT_FILE, MODEL_FILE, FolderLock, read_state, write_state
 from .history import History
 from .trainer import Callback, spread_rows
@@ -194,8 +194,10 @@ class EarlyStopping(Callback):
     def load_state_dict(self, state: dict[str, Any]) -> None:
         best, best_epoch, wait = state["best"], state["best_epoch"], state["wait"]
         has_best, has_last, arrays = state["best_weights"], state["last_weights"], state["arrays"]
-        if not (best is None or isinstance(best, (int, float))) or type(best_epoch) is not int or type(wait) is not int:
+        if not (best is None or (is_real(best) and np.isfinite(best))) or type(best_epoch) is not int or type(wait) is not int:
             raise ValueError("its early-stopping state is malformed")
+        if best_epoch < -1 or wait < 0 or (best is None) != (best_epoch == -1):
+            raise ValueError(f"its early-stopping state is malformed (best_epoch {best_epoch}, wait {wait})")
         if type(has_best) is not bool or type(has_last) is not bool:
             raise ValueError("its early-stopping state is malformed")
         params = self.trainer.params

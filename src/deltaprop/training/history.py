@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+import math
+from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
-__all__ = ["History"]
+__all__ = ["History", "STOPPED"]
+
+#: The reasons a run may have stopped (``History.stopped``), None aside.
+STOPPED = ("early stopping", "interrupted", "callback", "diverged", "error")
 
 
 @dataclass(repr=False)
@@ -73,3 +77,58 @@ class History:
     def to_dict(self) -> dict[str, Any]:
         """Return the metrics as plain JSON values (copies)."""
         return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: object, epochs: int) -> History:
+        """Rebuild a History from :meth:`to_dict`'s result (read back from a checkpoint), checking
+        every field by type and range for a run of ``epochs`` epochs.
+
+        Raises
+        ------
+        ValueError
+            Naming the first field that is missing, unknown, of the wrong type or length, or
+            out of range.
+        """
+        names = [f.name for f in fields(cls)]
+        if not isinstance(data, dict) or set(data) != set(names):
+            got = sorted(data) if isinstance(data, dict) else type(data).__name__
+            raise ValueError(f"its history must have the fields {names}; got {got}")
+        n_val = len(data["val_cost"]) if isinstance(data["val_cost"], list) else -1
+        lists = {
+            "cost": (epochs, _number), "accuracy": (epochs, _fraction_or_none), "seconds": (epochs, _non_negative),
+            "lr": (epochs, _non_negative), "val_cost": (epochs if n_val else 0, _number),
+            "val_accuracy": (epochs if n_val else 0, _fraction_or_none),
+        }
+        for name, (length, ok) in lists.items():
+            values = data[name]
+            if not isinstance(values, list) or len(values) != length or not all(ok(v) for v in values):
+                raise ValueError(f"its history's {name} must list {length} numbers{_range(ok)} (one per epoch)")
+        norms = data["gradient_norms"]
+        if not isinstance(norms, list) or len(norms) > epochs or not all(isinstance(n, list) and all(map(_non_negative, n)) for n in norms):
+            raise ValueError(f"its history's gradient_norms must list at most {epochs} lists of numbers ≥ 0")
+        if not (data["initial_cost"] is None or _number(data["initial_cost"])):
+            raise ValueError(f"its history's initial_cost must be a number or None; got {data['initial_cost']!r}")
+        best = data["best_epoch"]
+        if not (best is None or (type(best) is int and 1 <= best <= epochs)):
+            raise ValueError(f"its history's best_epoch must be None or an epoch from 1 to {epochs}; got {best!r}")
+        if not (data["stopped"] is None or (isinstance(data["stopped"], str) and data["stopped"] in STOPPED)):
+            raise ValueError(f"its history's stopped must be None or one of {', '.join(STOPPED)}; got {data['stopped']!r}")
+        copied = {name: [list(v) for v in data[name]] if name == "gradient_norms" else (list(data[name]) if isinstance(data[name], list) else data[name]) for name in names}
+        return cls(**copied)
+
+
+def _number(value: object) -> bool:
+    """A finite int or float (not a bool)."""
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _non_negative(value: object) -> bool:
+    return _number(value) and value >= 0
+
+
+def _fraction_or_none(value: object) -> bool:
+    return value is None or (_number(value) and 0 <= value <= 1)
+
+
+def _range(ok: object) -> str:
+    return {_non_negative: " ≥ 0", _fraction_or_none: " in [0, 1] or None"}.get(ok, "")

@@ -35,7 +35,7 @@ from ..backprop import backprop, dropout_masks, forward
 from ..network import Network, class_labels
 from ..optimizers import SGD, Optimizer, get_optimizer, optimizer_from_state
 from ..penalty import Penalty
-from ..validation import all_finite, as_sample_weight, non_negative, positive_int, positive_number
+from ..validation import all_finite, as_sample_weight, generator, non_negative, positive_int, positive_number
 from .history import History
 
 __all__ = [
@@ -256,7 +256,7 @@ class Trainer:
         X = net.inputs(X)
         Y = net.targets(y, len(X))
         w = as_sample_weight(sample_weight, len(X), net.dtype)
-        self.rng = np.random.default_rng(seed)
+        self.rng = generator("seed", seed)
         self.X, self.Y, self.sample_weight, self.X_val, self.Y_val = _split_validation(net, X, Y, w, validation, self.rng)
         self.penalty = Penalty(l2, l1, len(self.X))
         self.params = net.parameters()
@@ -545,7 +545,7 @@ class Trainer:
             checked = self._checked(state, source)
         except _Refused as e:
             raise ValueError(str(e)) from None
-        except (ValueError, KeyError, TypeError, AttributeError, IndexError) as e:
+        except (ValueError, KeyError, TypeError, AttributeError, IndexError, OverflowError) as e:
             detail = str(e) if type(e) is ValueError else f"its state is incomplete or malformed ({e!r})"
             raise ValueError(f"{source}: {detail}") from None
         params, counters, order, history, epoch_seconds = checked
@@ -554,7 +554,7 @@ class Trainer:
         try:
             for callback in stateful:
                 callback.load_state_dict(state["callbacks"][callback.state_key])
-        except (ValueError, KeyError, TypeError, AttributeError, IndexError) as e:
+        except (ValueError, KeyError, TypeError, AttributeError, IndexError, OverflowError) as e:
             for callback, saved in zip(stateful, previous):
                 callback.load_state_dict(saved)
             detail = str(e) if type(e) is ValueError else f"its state is incomplete or malformed ({e!r})"
@@ -599,13 +599,8 @@ class Trainer:
             and 0 < position <= self.n_train and (position % self.batch_size == 0 or position == self.n_train)
         ):
             raise ValueError(f"its place in the epoch is malformed (an order of {self.n_train} rows and a position in it)")
-        history = History(**copy.deepcopy(state["history"]))
-        lengths = {len(getattr(history, f)) for f in ("cost", "accuracy", "seconds", "lr")}
-        if lengths != {counters[0]} or not all(_numbers(getattr(history, f)) for f in ("cost", "seconds", "lr")):
-            raise ValueError(f"its history does not describe {counters[0]} epochs of numbers")
-        if history.initial_cost is not None and not _numbers([history.initial_cost]):
-            raise ValueError(f"its history's initial_cost must be a number or None; got {history.initial_cost!r}")
-        epoch_seconds = float(state["epoch_seconds"])
+        history = History.from_dict(state["history"], epochs=counters[0])
+        epoch_seconds = non_negative("its epoch_seconds", state["epoch_seconds"])
         keys = {c.state_key for c in self.callbacks if c.state_key is not None}
         if set(state["callbacks"]) != keys:
             raise _Refused(f"{source} holds the state of callbacks {sorted(state['callbacks'])}; this run has {sorted(keys)}")
@@ -618,10 +613,6 @@ class _Refused(ValueError):
 
 def _fits(a: object, p: np.ndarray) -> bool:
     return isinstance(a, np.ndarray) and a.shape == p.shape and a.dtype == p.dtype
-
-
-def _numbers(values: list) -> bool:
-    return isinstance(values, list) and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values)
 
 
 def _split_validation(
