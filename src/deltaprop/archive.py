@@ -166,7 +166,7 @@ class Archive:
             raise InvalidArchive(f"{name}: its .npy dtype {descr!r} is not a NumPy dtype") from None
         if dtype.hasobject:
             raise InvalidArchive(f"{name}: holds Python objects (refused: nothing here is ever unpickled)")
-        if dtype.fields is not None or dtype.subdtype is not None or dtype.kind not in "biufSU":
+        if dtype.fields is not None or dtype.subdtype is not None or dtype.kind not in "biufcSU":
             raise InvalidArchive(f"{name}: dtype {descr!r} is refused (only booleans, numbers and text)")
         declared = math.prod(shape) * dtype.itemsize  # a Python int: no overflow on a hostile shape
         holds = self._infos[name].file_size - 8 - len(size_field) - length

@@ -10,9 +10,11 @@ An IDX file is a header and a payload, both big-endian::
     payload     prod(dimensions) items in C order
 
 :func:`read_idx` takes the file raw or gzip-compressed (recognised by its magic bytes
-``1f 8b``, not by its name) and trusts nothing in it: it reads at most the number of bytes the
-header promises plus one, and checks the length before it builds an array, so a hostile header
-promising exabytes costs nothing. :func:`write_idx` writes atomically (temporary file, then
+``1f 8b``, not by its name) and trusts nothing in it: before it allocates anything it checks the
+payload the header declares against :data:`MAX_PAYLOAD_BYTES` and against the file's real size
+(exactly, for a raw file; at most :data:`~deltaprop.archive.MAX_RATIO` times it, for a gzip
+file), then reads the payload in 4 MiB pieces straight into the array, so a hostile header
+promising exabytes, or a sparse file of terabytes, costs nothing. :func:`write_idx` writes atomically (temporary file, then
 rename), compressed when the name ends with ``.gz``. :func:`load_idx_folder` reads the four
 files of the standard MNIST layout (:data:`STANDARD_FILES`) into ``((X_train, y_train),
 (X_test, y_test))`` with X float32 ``(n, rows·cols)`` in [0, 1] and y int64 ``(n,)``.
@@ -30,9 +32,13 @@ from typing import IO
 
 import numpy as np
 
+from ..archive import MAX_RATIO, RATIO_FREE_BYTES
 from ..atomic import atomic_write
 
-__all__ = ["STANDARD_FILES", "load_idx_folder", "read_idx", "write_idx"]
+__all__ = ["STANDARD_FILES", "MAX_PAYLOAD_BYTES", "load_idx_folder", "read_idx", "write_idx"]
+
+#: The most payload bytes an IDX header may declare (16 GiB; MNIST's training images are 47 MB).
+MAX_PAYLOAD_BYTES = 1 << 34
 
 #: the four files of the MNIST layout, in the order train images, train labels, test images,
 #: test labels; each may also be present with a ``.gz`` suffix
@@ -86,18 +92,19 @@ def read_idx(path: str | os.PathLike[str]) -> np.ndarray:
         The file cannot be opened (missing, a folder, no permission).
     """
     with open(path, "rb") as raw:
+        size = os.fstat(raw.fileno()).st_size
         compressed = raw.read(2) == _GZIP_MAGIC
         raw.seek(0)
         if not compressed:
-            return _parse(raw, path, compressed=False)
+            return _parse(raw, path, compressed=False, size=size)
         try:
             with gzip.GzipFile(fileobj=raw, mode="rb") as f:
-                return _parse(f, path, compressed=True)
+                return _parse(f, path, compressed=True, size=size)
         except (EOFError, zlib.error, gzip.BadGzipFile) as exc:
             raise ValueError(f"{path}: truncated or corrupt gzip stream ({exc})") from None
 
 
-def _parse(f: IO[bytes], path: str | os.PathLike[str], compressed: bool) -> np.ndarray:
+def _parse(f: IO[bytes], path: str | os.PathLike[str], compressed: bool, size: int) -> np.ndarray:
     """Check the header read from ``f``, then read and check the payload it promises."""
     magic = _read_at_most(f, 4)
     if not magic:
@@ -124,18 +131,53 @@ def _parse(f: IO[bytes], path: str | os.PathLike[str], compressed: bool) -> np.n
     shape = struct.unpack(f">{rank}I", raw_dims)
     dtype = _CODE_TO_DTYPE[code]
     expected = math.prod(shape) * dtype.itemsize  # Python int: no overflow, nothing allocated
-    payload = _read_at_most(f, expected + 1)
-    if len(payload) < expected:
+    name = dtype.newbyteorder("=").name
+    if not compressed and expected != size - 4 - 4 * rank:
+        _raise_length(path, shape, name, expected, size - 4 - 4 * rank)
+    if expected > MAX_PAYLOAD_BYTES:
         raise ValueError(
-            f"{path}: truncated payload: shape {shape} of {dtype.newbyteorder('=').name} promises "
-            f"{expected} bytes, the file holds {len(payload)}"
+            f"{path}: shape {_shape(shape)} of {name} declares {_bytes(expected)} bytes, "
+            f"more than the limit of {MAX_PAYLOAD_BYTES} (MAX_PAYLOAD_BYTES)"
         )
-    if len(payload) > expected:
+    if compressed and expected > RATIO_FREE_BYTES and expected > MAX_RATIO * size:
         raise ValueError(
-            f"{path}: trailing bytes after the {expected}-byte payload that shape {shape} of "
-            f"{dtype.newbyteorder('=').name} promises"
+            f"{path}: shape {_shape(shape)} of {name} declares {expected} bytes in a gzip file of {size}, "
+            f"more than {MAX_RATIO} times as many (refused: a compression bomb?)"
         )
-    return np.frombuffer(payload, dtype=dtype).reshape(shape).astype(dtype.newbyteorder("="))
+    flat = np.empty(math.prod(shape), dtype=dtype)
+    got = _read_into(f, memoryview(flat.view(np.uint8)))
+    if got < expected or f.read(1):
+        _raise_length(path, shape, name, expected, got + (0 if got < expected else 1 + len(_read_at_most(f, 1 << 20))))
+    return flat.reshape(shape).astype(dtype.newbyteorder("="))
+
+
+def _raise_length(path: str | os.PathLike[str], shape: tuple[int, ...], name: str, expected: int, holds: int) -> None:
+    """Raise the ValueError for a payload that is not the length its header declares."""
+    if holds < expected:
+        raise ValueError(f"{path}: truncated payload: shape {_shape(shape)} of {name} promises {_bytes(expected)} bytes, the file holds {holds}")
+    raise ValueError(f"{path}: trailing bytes after the {expected}-byte payload that shape {_shape(shape)} of {name} promises")
+
+
+def _shape(shape: tuple[int, ...]) -> str:
+    """A shape for a message: all of it up to rank 8, else its rank and first dimensions."""
+    return str(shape) if len(shape) <= 8 else f"({', '.join(map(str, shape[:4]))}, … rank {len(shape)})"
+
+
+def _bytes(n: int) -> str:
+    """A byte count for a message: exact up to 2**64, else its power of two."""
+    return str(n) if n <= 1 << 64 else f"about 2**{n.bit_length() - 1}"
+
+
+def _read_into(f: IO[bytes], out: memoryview) -> int:
+    """Fill ``out`` from ``f`` in pieces of at most 4 MiB; return the bytes read (fewer at end of file)."""
+    done = 0
+    while done < len(out):
+        chunk = f.read(min(_CHUNK, len(out) - done))
+        if not chunk:
+            break
+        out[done : done + len(chunk)] = chunk
+        done += len(chunk)
+    return done
 
 
 def _read_at_most(f: IO[bytes], n: int) -> bytearray:
@@ -248,6 +290,8 @@ def _pair(images_path: Path, labels_path: Path, raw: bool) -> tuple[np.ndarray, 
             f"{labels_path}: labels must be rank 1 integers (n,); "
             f"got rank {labels.ndim} {labels.dtype} of shape {labels.shape}"
         )
+    if len(images) == 0 or images.shape[1] * images.shape[2] == 0:
+        raise ValueError(f"{images_path}: holds {len(images)} images of {images.shape[1]}×{images.shape[2]} pixels; a data set needs at least one image of at least one pixel")
     if len(images) != len(labels):
         raise ValueError(
             f"{images_path} holds {len(images)} images but {labels_path} holds {len(labels)} labels"

@@ -12,13 +12,12 @@ from __future__ import annotations
 import csv
 import math
 import os
-import pickle
-import zipfile
-import zlib
 from array import array
 from collections.abc import Iterator
 
 import numpy as np
+
+from ..archive import open_archive
 
 __all__ = ["load_csv", "load_npz", "csv_feature_names"]
 
@@ -205,7 +204,8 @@ def load_npz(path: str | os.PathLike[str]) -> tuple[np.ndarray, np.ndarray]:
     Parameters
     ----------
     path : str or os.PathLike
-        The archive; other arrays in it are ignored.
+        The archive, read with :mod:`deltaprop.archive`'s checks and limits (sizes against the
+        file, compression, ``.npy`` headers); other arrays in it are never read.
 
     Returns
     -------
@@ -225,44 +225,31 @@ def load_npz(path: str | os.PathLike[str]) -> tuple[np.ndarray, np.ndarray]:
         If the file cannot be opened (``FileNotFoundError`` for a missing one).
     """
     where = os.fspath(path)
-    arrays: dict[str, np.ndarray] = {}
     with open(path, "rb") as fh:
-        try:
-            data = np.load(fh, allow_pickle=False)
-        except (ValueError, OSError, EOFError, zipfile.BadZipFile, pickle.UnpicklingError) as exc:
-            raise ValueError(f"{where}: not a readable .npz archive ({exc})") from None
-        if not isinstance(data, np.lib.npyio.NpzFile):
+        if fh.read(6) == b"\x93NUMPY":
             raise ValueError(f"{where}: not an .npz archive (it holds one bare array); save X and y with np.savez")
-        with data:
-            for key in ("X", "y"):
-                if key not in data.files:
-                    found = ", ".join(repr(k) for k in data.files) or "none"
-                    raise ValueError(
-                        f"{where}: the archive has no array {key!r}; it needs 'X' and 'y' (found: {found})"
-                    )
-                try:
-                    arrays[key] = data[key]
-                except ValueError as exc:
-                    if "allow_pickle" in str(exc):
-                        raise ValueError(
-                            f"{where}: array {key!r} holds Python objects (dtype object);"
-                            " only numeric arrays are allowed"
-                        ) from None
-                    raise ValueError(f"{where}: array {key!r} cannot be read ({exc})") from None
-                except (OSError, EOFError, zipfile.BadZipFile, zlib.error) as exc:
-                    raise ValueError(f"{where}: array {key!r} cannot be read ({exc})") from None
+    arrays: dict[str, np.ndarray] = {}
+    with open_archive(path, ".npz data archive") as archive:
+        for key in ("X", "y"):
+            if key not in archive.names:
+                found = ", ".join(repr(k) for k in sorted(archive.names)) or "none"
+                raise ValueError(f"{where}: the archive has no array {key!r}; it needs 'X' and 'y' (found: {found})")
+        shapes = {}
+        for key in ("X", "y"):  # checked from the .npy headers, before any data is read
+            dtype, shapes[key] = archive.describe(key)
+            if dtype.kind not in "iuf":
+                raise ValueError(f"{where}: array {key!r} must hold real numbers; got dtype {dtype}")
+        if len(shapes["X"]) != 2:
+            raise ValueError(f"{where}: array 'X' must be 2-D (n, d); got shape {shapes['X']}")
+        if len(shapes["y"]) not in (1, 2):
+            raise ValueError(f"{where}: array 'y' must be labels (n,) or targets (n, k); got shape {shapes['y']}")
+        if 0 in shapes["X"]:
+            raise ValueError(f"{where}: array 'X' is empty; got shape {shapes['X']}")
+        if shapes["y"][0] != shapes["X"][0]:
+            raise ValueError(f"{where}: 'X' has {shapes['X'][0]} rows but 'y' has {shapes['y'][0]}; they must match")
+        for key in ("X", "y"):
+            arrays[key] = archive.read(key, finite=False)
     X, y = arrays["X"], arrays["y"]
-    for key, a in (("X", X), ("y", y)):
-        if a.dtype.kind not in "iuf":
-            raise ValueError(f"{where}: array {key!r} must hold real numbers; got dtype {a.dtype}")
-    if X.ndim != 2:
-        raise ValueError(f"{where}: array 'X' must be 2-D (n, d); got shape {X.shape}")
-    if y.ndim not in (1, 2):
-        raise ValueError(f"{where}: array 'y' must be labels (n,) or targets (n, k); got shape {y.shape}")
-    if len(X) == 0 or X.shape[1] == 0:
-        raise ValueError(f"{where}: array 'X' is empty; got shape {X.shape}")
-    if len(y) != len(X):
-        raise ValueError(f"{where}: 'X' has {len(X)} rows but 'y' has {len(y)}; they must match")
     X = _finite_float32(where, "X", X)
     if y.ndim == 2:
         return X, _finite_float32(where, "y", y)
