@@ -1,4 +1,5 @@
-"""Download and cache: verified by MD5, reused offline, nothing half-written left behind.
+"""Download and cache: verified by MD5, reused offline, nothing half-written left behind; a
+deadline, a size cap and a redirect policy against hostile or broken mirrors.
 
 Every test runs against an HTTP server on 127.0.0.1 that the test itself starts; no test needs
 the internet. The MD5 tables are replaced by the checksums of small fake payloads.
@@ -10,9 +11,12 @@ import copy
 import hashlib
 import http.server
 import io
+import os
 import socket
+import subprocess
 import sys
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -20,11 +24,12 @@ from pathlib import Path
 import pytest
 
 from deltaprop.datasets import download
-from deltaprop.datasets.download import MD5, MIRRORS, STANDARD_FILES, data_home, fetch
+from deltaprop.datasets.download import MD5, MIRRORS, SIZES, STANDARD_FILES, data_home, fetch
 
 # the module's own tables, taken before any fixture replaces them
 ORIGINAL_MD5 = copy.deepcopy(MD5)
 ORIGINAL_MIRRORS = copy.deepcopy(MIRRORS)
+ORIGINAL_SIZES = copy.deepcopy(SIZES)
 
 PAYLOADS = {name: (f"fake {name} ".encode() * 200) + bytes(range(256)) for name in STANDARD_FILES}
 
@@ -35,12 +40,21 @@ class Server:
     def __init__(self, mode: str) -> None:
         self.mode = mode
         self.requests: list[str] = []
+        self.sent = 0  # body bytes sent by the trickle, huge and endless modes
+        self.stop = threading.Event()
         server = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
             def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
                 server.requests.append(self.path)
                 name = self.path.rsplit("/", 1)[-1]
+                if server.mode.startswith("redirect "):  # "redirect URL": every request is sent there
+                    target = server.mode.split(" ", 1)[1].replace("SELF", server.url)
+                    self.send_response(302)
+                    self.send_header("Location", target)
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
                 if name not in PAYLOADS or server.mode == "404":
                     self.send_error(404)
                     return
@@ -48,6 +62,31 @@ class Server:
                 if server.mode == "wrong":
                     body = body[::-1]
                 self.send_response(200)
+                if server.mode == "trickle":  # one byte at a time, each well within the per-read timeout
+                    self.send_header("Content-Length", str(len(body)))
+                    self.end_headers()
+                    try:
+                        for i in range(len(body)):
+                            if server.stop.wait(0.1):
+                                break
+                            self.wfile.write(body[i : i + 1])
+                            self.wfile.flush()
+                            server.sent += 1
+                    except OSError:  # the client gave up
+                        pass
+                    return
+                if server.mode in ("huge", "endless"):  # far beyond the published size, declared or not
+                    if server.mode == "huge":
+                        self.send_header("Content-Length", str(300 * 10**6))
+                    self.end_headers()
+                    try:
+                        for _ in range(300 * 10**6 // 65536):
+                            self.wfile.write(bytes(65536))
+                            server.sent += 65536
+                    except OSError:
+                        pass
+                    self.close_connection = True
+                    return
                 if server.mode == "truncated":  # promise more than is sent, then hang up
                     self.send_header("Content-Length", str(len(body) + 1000))
                     self.end_headers()
@@ -61,12 +100,14 @@ class Server:
             def log_message(self, format: str, *args: object) -> None:
                 pass
 
-        self._httpd = http.server.HTTPServer(("127.0.0.1", 0), Handler)
+        self._httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._httpd.daemon_threads = True
         self.url = f"http://127.0.0.1:{self._httpd.server_address[1]}/data/"
         self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05})
         self._thread.start()
 
     def close(self) -> None:
+        self.stop.set()
         self._httpd.shutdown()
         self._httpd.server_close()
         self._thread.join()
@@ -94,6 +135,7 @@ def fake_data(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     fake = {name: hashlib.md5(body).hexdigest() for name, body in PAYLOADS.items()}
     for set_name in MD5:
         monkeypatch.setitem(MD5, set_name, fake)
+        monkeypatch.setitem(SIZES, set_name, {name: len(body) for name, body in PAYLOADS.items()})
         monkeypatch.setitem(MIRRORS, set_name, [])
     monkeypatch.setattr(download, "TIMEOUT", 2.0)
     return tmp_path / "cache"
@@ -270,3 +312,107 @@ def test_no_output_when_stderr_is_not_a_terminal(serve, monkeypatch, capsys):
     monkeypatch.setenv("DELTAPROP_MNIST_MIRROR", serve("good").url)
     fetch("mnist", progress=True)
     assert capsys.readouterr() == ("", "")
+
+
+# ---------------------------------------------------------------- hostile or broken mirrors
+def test_published_sizes_match_the_debian_copies_of_fashion_mnist():
+    """Debian's files are the published ones re-compressed without the gzip FNAME field (the
+    original name and a NUL); where the package is installed, the sizes must agree to the byte."""
+    assert all(list(table) == list(STANDARD_FILES) for table in ORIGINAL_SIZES.values())
+    assert max(max(t.values()) for t in ORIGINAL_SIZES.values()) < 30 * 10**6
+    folder = Path("/usr/share/datasets/fashion-mnist")
+    if not folder.is_dir():
+        pytest.skip("the dataset-fashion-mnist package is not installed")
+    for name in STANDARD_FILES:
+        stored_name = len(name.removesuffix(".gz")) + 1
+        assert (folder / name).stat().st_size + stored_name == ORIGINAL_SIZES["fashion-mnist"][name]
+
+
+def one_line_failure(fetch_it) -> str:
+    with pytest.raises(ValueError) as info:
+        fetch_it()
+    message = str(info.value)
+    assert "\n" not in message
+    return message
+
+
+def test_a_trickling_mirror_is_dropped_at_the_deadline(serve, monkeypatch, fake_data):
+    server = serve("trickle")
+    monkeypatch.setenv("DELTAPROP_MNIST_MIRROR", server.url)
+    monkeypatch.setattr(download, "TIMEOUT", 5.0)  # each byte comes well within it: only the deadline can stop this
+    monkeypatch.setattr(download, "DEADLINE", 1.0)
+    start = time.monotonic()
+    message = one_line_failure(lambda: fetch("mnist", progress=False))
+    took = time.monotonic() - start
+    assert f"{server.url}{STANDARD_FILES[0]}: took longer than the 1 s deadline (" in message
+    assert 0 < server.sent < len(PAYLOADS[STANDARD_FILES[0]])
+    assert took < 1.0 + 5.0  # the deadline, plus at most one read's stall
+    assert listing(fake_data / "mnist") == []
+
+
+@pytest.mark.parametrize("mode", ["huge", "endless"])
+def test_a_body_beyond_the_published_size_is_refused_without_downloading_it(serve, monkeypatch, fake_data, mode):
+    server = serve(mode)
+    monkeypatch.setenv("DELTAPROP_MNIST_MIRROR", server.url)
+    message = one_line_failure(lambda: fetch("mnist", progress=False))
+    size = len(PAYLOADS[STANDARD_FILES[0]])
+    if mode == "huge":  # refused from its Content-Length, before a byte of the body is read
+        assert f"serves 300000000 bytes, more than the {size} of the published file" in message
+    else:  # no length declared: refused as soon as it passes the published size
+        assert f"sent more than the {size} bytes of the published file" in message
+    assert server.sent < 50 * 10**6  # the server was cut off long before its 300 MB
+    assert listing(fake_data / "mnist") == []
+
+
+def test_a_redirect_to_plain_http_is_refused(serve, monkeypatch, fake_data):
+    good = serve("good")
+    monkeypatch.setenv("DELTAPROP_MNIST_MIRROR", serve(f"redirect {good.url}{STANDARD_FILES[0]}").url)
+    message = one_line_failure(lambda: fetch("mnist", progress=False))
+    assert f"redirected (302) to {good.url}{STANDARD_FILES[0]}, refused: only https URLs on 127.0.0.1" in message
+    assert good.requests == []
+
+
+def test_a_redirect_to_another_host_is_refused(serve, monkeypatch, fake_data):
+    monkeypatch.setenv("DELTAPROP_MNIST_MIRROR", serve("redirect https://elsewhere.invalid/x.gz").url)
+    message = one_line_failure(lambda: fetch("mnist", progress=False))
+    assert "redirected (302) to https://elsewhere.invalid/x.gz, refused: only https URLs on 127.0.0.1" in message
+
+
+def test_a_redirect_loop_is_one_line(serve, monkeypatch, fake_data):
+    monkeypatch.setattr(download, "REDIRECT_SCHEMES", ("http", "https"))  # the local server speaks plain http
+    server = serve("redirect SELF" + STANDARD_FILES[0])
+    monkeypatch.setenv("DELTAPROP_MNIST_MIRROR", server.url)
+    message = one_line_failure(lambda: fetch("mnist", progress=False))
+    assert "HTTP 302: too many redirects (more than 5, or a loop)" in message
+    assert len(server.requests) <= 6
+
+
+def test_a_redirect_within_the_policy_is_followed(serve, monkeypatch, fake_data):
+    monkeypatch.setattr(download, "REDIRECT_SCHEMES", ("http", "https"))
+    good = serve("good")
+    monkeypatch.setenv("DELTAPROP_MNIST_MIRROR", serve(f"redirect {good.url}{STANDARD_FILES[0]}").url)
+    monkeypatch.setitem(download.SIZES["mnist"], STANDARD_FILES[0], len(PAYLOADS[STANDARD_FILES[0]]))
+    for name in STANDARD_FILES[1:]:  # every request lands on the first file: only it can verify
+        monkeypatch.setitem(download.MD5["mnist"], name, download.MD5["mnist"][STANDARD_FILES[0]])
+        monkeypatch.setitem(download.SIZES["mnist"], name, len(PAYLOADS[STANDARD_FILES[0]]))
+    folder = fetch("mnist", progress=False)
+    assert (folder / STANDARD_FILES[0]).read_bytes() == PAYLOADS[STANDARD_FILES[0]]
+    assert len(good.requests) == 4
+
+
+def dead_pid() -> int:
+    """The pid of a process that has just ended."""
+    child = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True, check=True)
+    return int(child.stdout)
+
+
+def test_a_killed_downloads_temporary_file_is_removed_by_the_next_fetch(serve, monkeypatch, fake_data):
+    folder = fake_data / "mnist"
+    folder.mkdir(parents=True)
+    stale = folder / f".{STANDARD_FILES[0]}.{dead_pid()}.k1ll3d__.tmp"
+    live = folder / f".{STANDARD_FILES[1]}.{os.getpid()}.wr1t1ng_.tmp"  # a download in progress in this process
+    stale.write_bytes(b"half of a download")
+    live.write_bytes(b"still being written")
+    monkeypatch.setenv("DELTAPROP_MNIST_MIRROR", serve("good").url)
+    fetch("mnist", progress=False)
+    assert listing(folder) == sorted([live.name, *STANDARD_FILES])
