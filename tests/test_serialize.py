@@ -25,6 +25,8 @@ from deltaprop import Network, load, save
 from deltaprop.network import INITIALIZERS
 from deltaprop.serialize import FORMAT
 
+from tests import hostile
+
 HIDDEN = ["sigmoid", "tanh", "relu", "leaky_relu", "softplus", "identity"]
 OUTPUT_COSTS = [("sigmoid", "cross_entropy"), ("softmax", "log_likelihood"), ("identity", "quadratic")]
 SIZES = [3, 4, 2]  # the crafted model: W0 (4, 3), b0 (4,), W1 (2, 4), b1 (2,)
@@ -518,3 +520,45 @@ def test_a_version_1_model_is_read_as_version_1_even_with_later_fields(tmp_path)
     path = write_npz(tmp_path / "m.npz", valid_members(header=header))
     net = load(path)
     assert net.classes is None and net.task == "classification" and net.input_scaling is None
+
+
+# ---------------------------------------------------------------------------- hostile files
+# Each case the fuzzing pass found: refused in one line by load, and by the CLI with exit 2,
+# no traceback and a peak RSS under 1 GB (measured in the child process).
+def test_a_header_holding_a_code_point_beyond_unicode_is_refused(tmp_path):
+    text = json.dumps(valid_header())
+    code_points = [ord(c) for c in text[:-1]] + [0x110000, ord("}")]
+    path = write_npz(tmp_path / "model.npz", valid_members(header=hostile.text_member(code_points)))
+    with refused(path, r"header is not valid Unicode text \(code point not in range\(0x110000\) at byte \d+\)$"):
+        load(path)
+    hostile.assert_refused(hostile.run_cli("evaluate", path), f"{path}: not a valid deltaprop model: header is not valid Unicode text")
+
+
+def test_a_npy_header_without_its_closing_brace_is_refused(tmp_path):
+    broken = hostile.npy_header("", (), text="{'descr': '<f4', 'fortran_order': False, 'shape': (4, 3), ") + bytes(48)
+    path = write_npz(tmp_path / "model.npz", valid_members(W0=broken))
+    with refused(path, r"W0: its \.npy header is not a Python literal$"):
+        load(path)
+    hostile.assert_refused(hostile.run_cli("evaluate", path), "W0: its .npy header is not a Python literal")
+
+
+def test_a_weight_matrix_of_deflated_zeros_is_refused_before_it_is_inflated(tmp_path):
+    n = 1 << 14  # W0 of 16384 × 16384 float32: 1 GiB of zeros, deflated to about 1 MB
+    header = valid_header(sizes=[n, n, 2], activations=["sigmoid", "sigmoid"])
+    w0 = hostile.deflated_zeros("W0.npy", hostile.npy_header("<f4", (n, n)), 4 * n * n)
+    members = [hostile.stored("header.npy", npy_bytes(header_array(header))), w0]
+    members += [hostile.stored(f"{k}.npy", npy_bytes(np.zeros(s, np.float32))) for k, s in (("b0", n), ("W1", (2, n)), ("b1", 2))]
+    path = hostile.write_zip(tmp_path / "model.npz", members)
+    assert path.stat().st_size < 2 * 10**6
+    with refused(path, rf"member 'W0.npy' declares {4 * n * n + 128} bytes compressed into {len(w0.data)}, more than 100 times"):
+        load(path)
+    outcome = hostile.run_cli("evaluate", path)
+    hostile.assert_refused(outcome, "more than 100 times (refused: a compression bomb?)")
+
+
+def test_load_draws_no_random_network_first(tmp_path, monkeypatch):
+    net = Network([3, 4, 2], seed=5)
+    path = save(net, tmp_path / "m.npz")
+    for name in INITIALIZERS:
+        monkeypatch.setitem(INITIALIZERS, name, lambda *args: pytest.fail("load drew initial weights"))
+    assert parameters_equal_bitwise(load(path), net)

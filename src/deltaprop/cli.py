@@ -322,7 +322,7 @@ def _train(args: argparse.Namespace) -> int:
     from .optimizers import OPTIMIZERS, get_optimizer
     from .scaling import Scaling
     from .schedules import get_schedule
-    from .training.checkpoint import CHECKPOINT_FILE, METRICS_FILE
+    from .training.checkpoint import CHECKPOINT_FILE, METRICS_FILE, FolderLock
     from .training.recipes import recipe_for
 
     recipe = recipe_for(args.dataset)
@@ -336,6 +336,10 @@ def _train(args: argparse.Namespace) -> int:
     _check_outputs(args)
     if args.resume and args.checkpoint is None:
         raise ValueError("--resume needs --checkpoint DIR, the folder of the run to continue")
+    if args.checkpoint is not None and not args.checkpoint.is_file():  # another run there: say so now, before reading the data
+        probe = FolderLock(args.checkpoint)
+        probe.acquire()
+        probe.release()
     if args.checkpoint is not None and not args.resume and (args.checkpoint / CHECKPOINT_FILE).exists():
         raise ValueError(f"--checkpoint {args.checkpoint} already holds a run: add --resume to continue it, or choose another folder")
     if args.resume and not (args.checkpoint / CHECKPOINT_FILE).exists():

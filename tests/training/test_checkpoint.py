@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -16,9 +19,14 @@ import numpy as np
 import pytest
 
 import deltaprop as dp
-from deltaprop.training.checkpoint import CHECKPOINT_FILE, LOCK_FILE, METRICS_FILE, MODEL_FILE, read_checkpoint, write_checkpoint
+from deltaprop.cli import main
+from deltaprop.training.callbacks import Checkpoint
+from deltaprop.training.checkpoint import (
+    CHECKPOINT_FILE, LOCK_FILE, METRICS_FILE, MODEL_FILE, FolderLock, read_checkpoint, read_state, write_checkpoint,
+)
 from deltaprop.optimizers import Adam, AdamW, Momentum, RMSProp
 from deltaprop.schedules import CosineAnnealing, ReduceOnPlateau, WarmUp
+from tests import hostile
 
 
 @pytest.fixture(scope="module")
@@ -455,3 +463,237 @@ def test_a_run_killed_many_times_resumes_to_the_same_weights(tmp_path, seed):
     assert landed >= 3
     for a, b in zip(resumed.parameters(), whole.parameters(), strict=True):
         assert np.array_equal(a, b)
+
+
+# ---------------------------------------------------------------- hostile checkpoints, via the CLI
+CLI_RUN = ["train", "--dataset", "digits", "--epochs", "2", "--quiet"]
+
+
+@pytest.fixture(scope="module")
+def cli_checkpoint(tmp_path_factory):
+    """A checkpoint folder written by one epoch of the CLI's digits run."""
+    folder = tmp_path_factory.mktemp("cli") / "run"
+    assert main([*CLI_RUN[:-2], "1", "--quiet", "--checkpoint", str(folder)]) == 0
+    return folder
+
+
+def _copy(folder, tmp_path):
+    copy = tmp_path / "run"
+    shutil.copytree(folder, copy)
+    return copy
+
+
+def _members(path):
+    with zipfile.ZipFile(path) as archive:
+        return {name: archive.read(name) for name in archive.namelist()}
+
+
+def _header_of(members):
+    return json.loads(str(np.load(io.BytesIO(members["header.npy"]))))
+
+
+def test_a_checkpoint_header_beyond_unicode_is_refused_by_the_cli(cli_checkpoint, tmp_path):
+    run = _copy(cli_checkpoint, tmp_path)
+    members = _members(run / CHECKPOINT_FILE)
+    text = json.dumps(_header_of(members))
+    members["header.npy"] = hostile.text_member([ord(c) for c in text[:-1]] + [0x110000, ord("}")])
+    hostile.write_zip(run / CHECKPOINT_FILE, [hostile.stored(name, data) for name, data in members.items()])
+    outcome = hostile.run_cli(*CLI_RUN, "--checkpoint", run, "--resume")
+    hostile.assert_refused(outcome, f"{run / CHECKPOINT_FILE}: not a valid deltaprop checkpoint: header is not valid Unicode text")
+
+
+@pytest.mark.parametrize("how", ["deflated", "stored in a sparse file"])
+def test_an_unused_gigabyte_member_is_refused_without_reading_it(cli_checkpoint, tmp_path, how):
+    run = _copy(cli_checkpoint, tmp_path)
+    members = _members(run / CHECKPOINT_FILE)
+    n = 1 << 28  # 2**28 float32: 1 GiB
+    header = _header_of(members)
+    header["arrays"]["junk"] = ["float32", [n]]  # listed in the manifest, used by nothing
+    members["header.npy"] = npy_of(np.array(json.dumps(header)))
+    entries = [hostile.stored(name, data) for name, data in members.items()]
+    head = hostile.npy_header("<f4", (n,))
+    if how == "deflated":
+        entries.append(hostile.deflated_zeros("junk.npy", head, 4 * n))
+        expected = "more than 100 times (refused: a compression bomb?)"
+    else:
+        entries.append(hostile.stored_sparse_zeros("junk.npy", head, 4 * n))
+        expected = "member 'junk' is not part of a training state (unknown members are refused)"
+    hostile.write_zip(run / CHECKPOINT_FILE, entries)
+    assert (run / CHECKPOINT_FILE).stat().st_blocks * 512 < 20 * 10**6  # small on disk, whatever it declares
+    hostile.assert_refused(hostile.run_cli(*CLI_RUN, "--checkpoint", run, "--resume"), expected)
+
+
+def npy_of(array):
+    buffer = io.BytesIO()
+    np.save(buffer, array)
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize(
+    "change,message",
+    [
+        (lambda s: s["history"].update(cost=["a"]), "its history's cost must list 1 numbers (one per epoch)"),
+        (lambda s: s["history"].update({k: ["x"] for k in ("accuracy", "val_cost", "val_accuracy", "seconds", "lr")}),
+         "its history's accuracy must list 1 numbers in [0, 1] or None (one per epoch)"),
+        (lambda s: s["history"].update(stopped=["early stopping"]), "its history's stopped must be None or one of"),
+        (lambda s: s["generator"]["state"].update(state=2**300), "its state is incomplete or malformed"),
+        (lambda s: s.update(epoch="1"), "its epoch, steps_done and position must be integers ≥ 0; got ['1', "),
+        (lambda s: s.update(epoch_seconds=1e400), "its epoch_seconds must be a finite number ≥ 0; got inf"),
+        (lambda s: s["optimizer"].update(t=-1), "t must be an integer ≥ 0; got -1"),
+        (lambda s: s.update(callbacks=[]), "holds the state of callbacks []; this run has ['schedule']"),
+        (lambda s: s["config"].update(sizes="64,100,10"), "its state's config must give the network's sizes, its dtype and n_train"),
+    ],
+)
+def test_checkpoint_fields_of_the_wrong_type_or_range_are_refused_in_one_line(cli_checkpoint, tmp_path, change, message):
+    run = _copy(cli_checkpoint, tmp_path)
+    members = _members(run / CHECKPOINT_FILE)
+    header = _header_of(members)
+    change(header["state"])
+    members["header.npy"] = npy_of(np.array(json.dumps(header)))
+    hostile.write_zip(run / CHECKPOINT_FILE, [hostile.stored(name, data) for name, data in members.items()])
+    err = io.StringIO()
+    with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()):
+        code = main([*CLI_RUN, "--checkpoint", str(run), "--resume"])
+    assert code == 2 and len(err.getvalue().splitlines()) == 1 and message in err.getvalue(), err.getvalue()
+    assert "Traceback" not in err.getvalue()
+
+
+# ---------------------------------------------------------------- one run per folder
+HOLD_SCRIPT = """
+import sys, time
+from deltaprop.training.checkpoint import FolderLock
+FolderLock(sys.argv[1]).acquire()
+print("held", flush=True)
+time.sleep(60)
+"""
+
+
+def test_a_second_run_into_a_held_folder_is_refused_naming_the_folder_and_the_holder(digits, tmp_path):
+    X, y = digits[:2]
+    lock = FolderLock(tmp_path)
+    lock.acquire()
+    try:
+        with pytest.raises(ValueError, match=re.escape(
+            f"checkpoint folder {tmp_path} is in use by another run (process {os.getpid()} holds {tmp_path / LOCK_FILE}); "
+            "wait for it to end or choose another folder"
+        )):
+            dp.fit(make_net(), X, y, epochs=1, checkpoint=tmp_path, progress=False)
+        assert sorted(os.listdir(tmp_path)) == [LOCK_FILE]  # the refused run wrote nothing
+    finally:
+        lock.release()
+    dp.fit(make_net(), X, y, epochs=1, checkpoint=tmp_path, progress=False)  # free again
+    assert (tmp_path / CHECKPOINT_FILE).exists()
+
+
+def test_two_cli_runs_into_one_folder_the_second_is_refused_until_the_first_dies(tmp_path):
+    run = tmp_path / "run"
+    holder = subprocess.Popen([sys.executable, "-c", HOLD_SCRIPT, str(run)], stdout=subprocess.PIPE, text=True, env=_child_env())
+    try:
+        assert holder.stdout.readline() == "held\n"
+        outcome = hostile.run_cli(*CLI_RUN, "--checkpoint", run, "--resume")
+        hostile.assert_refused(outcome, f"checkpoint folder {run} is in use by another run (process {holder.pid} holds")
+        assert not (run / CHECKPOINT_FILE).exists()
+    finally:
+        holder.kill()
+        holder.wait()
+        holder.stdout.close()
+    hostile.assert_ran(hostile.run_cli(*CLI_RUN, "--checkpoint", run, "--resume"))  # a dead holder's lock holds nothing
+
+
+def test_the_lock_is_let_go_when_the_run_ends_however_it_ends(digits, tmp_path):
+    X, y = digits[:2]
+
+    class Boom(dp.Callback):
+        def on_epoch_end(self, epoch, history, net):
+            raise RuntimeError("boom")
+
+    with pytest.raises(RuntimeError):
+        dp.Trainer(make_net(), X, y, callbacks=[Checkpoint(tmp_path), Boom()]).fit(2)
+    probe = FolderLock(tmp_path)
+    probe.acquire()  # not held any more
+    probe.release()
+
+
+# ---------------------------------------------------------------- the model follows the checkpoint
+KILL_BETWEEN_SCRIPT = """
+import os, sys
+import numpy as np
+import deltaprop as dp
+from deltaprop.training import callbacks
+
+real, calls = callbacks.save, [0]
+
+def save(net, path):
+    calls[0] += 1
+    if calls[0] == 3:  # killed after epoch 3's checkpoint was renamed into place, before its model
+        os._exit(9)
+    return real(net, path)
+
+callbacks.save = save
+with np.load(sys.argv[1]) as f:
+    X, y = f["X"], f["y"]
+net = dp.Network([64, 20, 10], activation="sigmoid", output="softmax", cost="log_likelihood", seed=1)
+dp.fit(net, X, y, epochs=5, optimizer=dp.SGD(lr=0.5), checkpoint=sys.argv[2], progress=False)
+"""
+
+
+class ModelAtStart(dp.Callback):
+    """Reads model.npz when the run starts (after the Checkpoint callback before it)."""
+
+    def __init__(self, folder):
+        self.folder = folder
+
+    def on_train_begin(self):
+        self.model = dp.load(self.folder / MODEL_FILE)
+
+
+def test_a_model_left_behind_its_checkpoint_by_a_kill_is_brought_level_before_the_first_step(digits, tmp_path):
+    X, y = digits[:2]
+    data = tmp_path / "d.npz"
+    np.savez(data, X=X, y=y)
+    folder = tmp_path / "run"
+    killed = subprocess.run([sys.executable, "-c", KILL_BETWEEN_SCRIPT, str(data), str(folder)], env=_child_env(), timeout=120)
+    assert killed.returncode == 9
+    state = read_state(folder)
+    assert state["epoch"] == 3  # its checkpoint was written; its model (the third save) was not
+    lagging = dp.load(folder / MODEL_FILE)
+    assert not all(np.array_equal(a, b) for a, b in zip(lagging.parameters(), state["params"]))  # the kill left it behind
+
+    probe = ModelAtStart(folder)
+    net = make_net()
+    trainer = dp.Trainer(net, X, y, optimizer=dp.SGD(lr=0.5), callbacks=[Checkpoint(folder, resume=True), probe])
+    trainer.fit(5)
+    assert all(np.array_equal(a, b) for a, b in zip(probe.model.parameters(), state["params"], strict=True))
+    whole = make_net()
+    dp.Trainer(whole, X, y, optimizer=dp.SGD(lr=0.5)).fit(5)
+    assert all(np.array_equal(a, b) for a, b in zip(net.parameters(), whole.parameters(), strict=True))
+    final = read_state(folder)
+    assert all(np.array_equal(a, b) for a, b in zip(dp.load(folder / MODEL_FILE).parameters(), final["params"], strict=True))
+
+
+def test_the_checkpoint_holds_the_weights_the_model_ends_with_after_early_stopping(digits, tmp_path):
+    X, y = digits[:2]
+    net = make_net()
+    history = dp.fit(net, X, y, epochs=15, optimizer=dp.SGD(lr=2.0), validation=0.3, early_stopping=2, checkpoint=tmp_path, progress=False)
+    assert history.best_epoch is not None and history.best_epoch < history.epochs  # the best weights were put back
+    state = read_state(tmp_path)
+    for a, b, c in zip(dp.load(tmp_path / MODEL_FILE).parameters(), state["params"], net.parameters(), strict=True):
+        assert np.array_equal(a, b) and np.array_equal(b, c)
+
+
+# ---------------------------------------------------------------- temporary files of dead writers
+def dead_pid():
+    child = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True, check=True)
+    return int(child.stdout)
+
+
+def test_temporary_files_of_killed_writers_are_removed_when_the_next_run_starts(digits, tmp_path):
+    X, y = digits[:2]
+    dp.fit(make_net(), X, y, epochs=1, checkpoint=tmp_path, progress=False)
+    stale = [tmp_path / f".{CHECKPOINT_FILE}.{dead_pid()}.abcd1234.tmp", tmp_path / f".{MODEL_FILE}.{dead_pid()}.efgh5678.tmp"]
+    live = tmp_path / f".{MODEL_FILE}.{os.getpid()}.ijkl9012.tmp"  # a writer still alive: left alone
+    other = tmp_path / "notes.tmp"
+    for path in [*stale, live, other]:
+        path.write_bytes(b"PK\x03\x04 half")
+    dp.fit(make_net(), X, y, epochs=2, checkpoint=tmp_path, resume=True, progress=False)
+    assert sorted(os.listdir(tmp_path)) == sorted([CHECKPOINT_FILE, LOCK_FILE, MODEL_FILE, live.name, other.name])
