@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as xnp
 
 from deltaprop.datasets.idx import STANDARD_FILES, load_idx_folder, read_idx, write_idx
+from tests import hostile
 
 CODES = {0x08: "uint8", 0x09: "int8", 0x0B: "int16", 0x0C: "int32", 0x0D: "float32", 0x0E: "float64"}
 
@@ -292,3 +293,36 @@ def test_load_folder_passes_on_corrupt_file_errors(tmp_path):
     path.write_bytes(path.read_bytes()[:-20])
     with pytest.raises(ValueError, match=f"^{re.escape(str(path))}: truncated or corrupt gzip stream"):
         load_idx_folder(tmp_path)
+
+
+# --- hostile files through the CLI: exit 2, one line, peak RSS under 1 GB -------------------
+def test_a_sparse_file_declaring_four_billion_images_is_refused_before_reading(tmp_path):
+    make_folder(tmp_path, gz=(False, False, False, False))
+    images = tmp_path / STANDARD_FILES[0]
+    n = 2**32 - 1
+    with open(images, "wb") as f:  # the header, then a hole as long as the payload it declares
+        f.write(header(0x08, n, 28, 28))
+        f.truncate(16 + n * 28 * 28)
+    assert images.stat().st_blocks * 512 < 10**6
+    with pytest.raises(ValueError, match=re.escape(f"{images}: shape ({n}, 28, 28) of uint8 declares {n * 784} bytes, more than the limit")):
+        read_idx(images)
+    hostile.assert_refused(hostile.run_cli("train", "--dataset", tmp_path, "--epochs", "1", "--quiet"), "(MAX_PAYLOAD_BYTES)")
+
+
+def test_a_sparse_file_shorter_than_its_header_declares_is_refused_before_reading(tmp_path):
+    path = tmp_path / "images"
+    with open(path, "wb") as f:  # declares 4,294,967,295 images of 28×28; holds 24 GB of hole
+        f.write(header(0x08, 2**32 - 1, 28, 28))
+        f.truncate(24 * 10**9)
+    with pytest.raises(ValueError, match=re.escape(f"{path}: truncated payload: shape (4294967295, 28, 28) of uint8 promises 3367254359280 bytes, the file holds {24 * 10**9 - 16}")):
+        read_idx(path)
+
+
+def test_a_folder_with_zero_images_is_refused_by_name(tmp_path):
+    make_folder(tmp_path, gz=(False, False, False, False))
+    images = tmp_path / STANDARD_FILES[0]
+    write_idx(images, np.zeros((0, 28, 28), np.uint8))
+    write_idx(tmp_path / STANDARD_FILES[1], np.zeros(0, np.uint8))
+    with pytest.raises(ValueError, match=re.escape(f"{images}: holds 0 images of 28×28 pixels; a data set needs at least one image")):
+        load_idx_folder(tmp_path)
+    hostile.assert_refused(hostile.run_cli("train", "--dataset", tmp_path, "--epochs", "1", "--quiet"), "holds 0 images")

@@ -13,6 +13,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from deltaprop.datasets.tables import load_csv, load_npz
+from tests import hostile
 
 
 def write_csv(path: Path, rows: list[list[object]]) -> Path:
@@ -239,3 +240,46 @@ def test_npz_lone_npy_is_refused(tmp_path):
     np.save(path, np.zeros((2, 2)))
     with pytest.raises(ValueError, match=re.escape(f"{path}: not an .npz archive")):
         load_npz(path)
+
+
+# ---------------------------------------------------------------- hostile files through the CLI
+def _data_members():
+    X, y = np.arange(40, dtype=np.float32).reshape(20, 2), np.arange(20) % 2
+    return [hostile.stored("X.npy", hostile.npy(X)), hostile.stored("y.npy", hostile.npy(y))]
+
+
+@pytest.mark.parametrize(
+    "change,problem",
+    [
+        (lambda m: m + [hostile.stored("notes.txt", b"hello")], "member 'notes.txt' is not a .npy array"),
+        (lambda m: [hostile.Member(**{**m[0].__dict__, "flags": 1}), m[1]], "member 'X.npy' is encrypted"),
+        (lambda m: [hostile.Member(**{**m[0].__dict__, "method": 99}), m[1]], "member 'X.npy' uses compression method 99"),
+        (lambda m: [hostile.Member(**{**m[0].__dict__, "method": 14, "data": b"\x09\x04\x05\x00" + bytes(40)}), m[1]],
+         "member 'X.npy' uses compression method 14"),  # corrupt LZMA: refused before its decoder is built
+        (lambda m: [hostile.stored("X.npy", hostile.npy_header("<f4", (20, 2), text="{'descr': '<f4',") + bytes(160)), m[1]],
+         "X: its .npy header is not a Python literal"),
+    ],
+    ids=["not-npy", "encrypted", "unknown-compression", "lzma", "open-brace"],
+)
+def test_a_hostile_data_archive_is_refused_in_one_line(tmp_path, change, problem):
+    path = hostile.write_zip(tmp_path / "data.npz", change(_data_members()))
+    with pytest.raises(ValueError, match=f"^{re.escape(f'{path}: not a valid .npz data archive: {problem}')}"):
+        load_npz(path)
+    hostile.assert_refused(hostile.run_cli("train", "--dataset", path, "--epochs", "1", "--quiet"), problem)
+
+
+def test_a_data_member_of_deflated_zeros_is_refused_before_it_is_inflated(tmp_path):
+    n = 1 << 26  # X of 2**26 × 4 float32: 1 GiB of zeros, deflated to about 1 MB
+    members = [hostile.deflated_zeros("X.npy", hostile.npy_header("<f4", (n, 4)), 16 * n), _data_members()[1]]
+    path = hostile.write_zip(tmp_path / "data.npz", members)
+    hostile.assert_refused(hostile.run_cli("train", "--dataset", path, "--epochs", "1", "--quiet"), "(refused: a compression bomb?)")
+
+
+def test_a_csv_with_one_huge_integer_label(tmp_path):
+    """20 rows, one label 3,000,000: training numbers the 3 distinct labels as 3 classes; a
+    network sized from the label values is refused by name, far below the 5 GB it would take."""
+    rows = [["a", "b", "label"]] + [[i, 2 * i, 3_000_000 if i == 5 else i % 2] for i in range(20)]
+    path = write_csv(tmp_path / "t.csv", rows)
+    hostile.assert_ran(hostile.run_cli("train", "--dataset", path, "--epochs", "1", "--quiet"))
+    outcome = hostile.run_cli("explain", "--dataset", path)
+    hostile.assert_refused(outcome, f"the labels of {path} holds label 3000000; class labels must be integers from 0 to 9999 (at most 10,000 classes)")
