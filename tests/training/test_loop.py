@@ -698,3 +698,27 @@ def test_a_malformed_initial_cost_in_a_state_is_refused():
     state["history"]["initial_cost"] = "3.0"
     with pytest.raises(ValueError, match=r"^the state: its history's initial_cost must be a number or None; got '3.0'$"):
         dp.Trainer(net, X, y).load_state_dict(state)
+
+
+# ---------------------------------------------------------------- bad arguments found by fuzzing
+@pytest.mark.parametrize("seed", [-1, "abc", 1.5, True])
+def test_a_seed_that_is_not_one_is_refused_by_name(digits, seed):
+    X, y = digits[0][0][:50], digits[0][1][:50]
+    with pytest.raises(ValueError, match=re.escape(f"seed must be an integer ≥ 0, a numpy Generator or None; got {seed!r}")):
+        dp.fit(digits_net(), X, y, epochs=1, seed=seed, progress=False)
+
+
+def test_sample_weights_beyond_float32_are_refused_by_name_not_blamed_on_the_learning_rate(digits):
+    X, y = digits[0][0][:50], digits[0][1][:50]
+    with pytest.raises(ValueError, match=re.escape(
+        "sample_weight must sum to at most 3.403e+38, the largest float32; got a sum of 5e+40 (weights up to 1e+39): "
+        "scale them down, only their ratios matter"
+    )):
+        dp.fit(digits_net(), X, y, epochs=1, sample_weight=np.full(50, 1e39), progress=False)
+
+
+def test_cli_seed_minus_one_is_one_line(tmp_path):
+    from tests import hostile
+
+    hostile.assert_refused(hostile.run_cli("train", "--dataset", "digits", "--epochs", "1", "--seed", "-1", "--quiet"),
+                           "seed must be an integer ≥ 0, a numpy Generator or None; got -1")
