@@ -152,7 +152,7 @@ def class_count(name: str, labels: np.ndarray) -> int:
     if low < 0 or high >= MAX_CLASSES:
         bad = low if low < 0 else high
         raise ValueError(
-            f"{name} holds label {bad}; class labels must be integers from 0 to {MAX_CLASSES - 1} (at most {MAX_CLASSES:,} classes)"
+            f"{name}: label {bad} is out of range; class labels must be integers from 0 to {MAX_CLASSES - 1} (at most {MAX_CLASSES:,} classes)"
         )
     return high + 1
 

@@ -282,4 +282,4 @@ def test_a_csv_with_one_huge_integer_label(tmp_path):
     path = write_csv(tmp_path / "t.csv", rows)
     hostile.assert_ran(hostile.run_cli("train", "--dataset", path, "--epochs", "1", "--quiet"))
     outcome = hostile.run_cli("explain", "--dataset", path)
-    hostile.assert_refused(outcome, f"the labels of {path} holds label 3000000; class labels must be integers from 0 to 9999 (at most 10,000 classes)")
+    hostile.assert_refused(outcome, f"the labels of {path}: label 3000000 is out of range; class labels must be integers from 0 to 9999 (at most 10,000 classes)")

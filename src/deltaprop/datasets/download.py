@@ -28,7 +28,6 @@ import hashlib
 import os
 import sys
 import time
-import urllib.parse
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -174,6 +173,8 @@ def _mirrors(name: str) -> list[str]:
 def _fetch_file(name: str, filename: str, target: Path, expected: str, progress: bool) -> None:
     """Try each mirror in turn until one delivers ``filename`` with MD5 ``expected``."""
     failures: list[_MirrorFailed] = []
+    import urllib.parse  # here, not at the top: importing deltaprop must stay fast
+
     urls = [base.rstrip("/") + "/" + filename for base in _mirrors(name)]
     hosts = {urllib.parse.urlsplit(url).hostname for url in urls} | {urllib.parse.urlsplit(base).hostname for base in MIRRORS[name]}
     for url in urls:

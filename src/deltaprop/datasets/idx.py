@@ -147,7 +147,7 @@ def _parse(f: IO[bytes], path: str | os.PathLike[str], compressed: bool, size: i
     flat = np.empty(math.prod(shape), dtype=dtype)
     got = _read_into(f, memoryview(flat.view(np.uint8)))
     if got < expected or f.read(1):
-        _raise_length(path, shape, name, expected, got + (0 if got < expected else 1 + len(_read_at_most(f, 1 << 20))))
+        _raise_length(path, shape, name, expected, got if got < expected else expected + 1)
     return flat.reshape(shape).astype(dtype.newbyteorder("="))
 
 

@@ -243,7 +243,8 @@ def _check_members(state: dict[str, Any], manifest: dict[str, list]) -> None:
     shapes = [shape for n_in, n_out in zip(sizes, sizes[1:]) for shape in ([n_out, n_in], [n_out])]
     callbacks = state.get("callbacks")
     keys = set(callbacks) if isinstance(callbacks, dict) else set()
-    limits = {"param": 1, "optimizer": _MAX_BUFFERS, **{key: 2 for key in keys if _NUMBERED.fullmatch(f"{key}0")}}
+    own = {"param": 1, "optimizer": _MAX_BUFFERS}  # a callback's key cannot take these names' places
+    limits = {**{key: 2 for key in keys if isinstance(key, str) and _NUMBERED.fullmatch(f"{key}0")}, **own}
     counts: dict[str, int] = {}
     for name, (dtype, shape) in manifest.items():
         if name == "order":
