@@ -1,0 +1,116 @@
+"""BLAS threads for the training step: chosen for the work by measuring it, not guessed.
+
+A step's matrix products are small: on two cores a second BLAS thread buys little at batch 128
+and a great deal at batch 1024, and when another process keeps one core busy it costs a great
+deal instead (OpenBLAS's threads wait for each other, measured 2–3× slower per step). So a
+:class:`~deltaprop.training.trainer.Trainer` with ``threads="auto"`` times its own first steps of
+each batch size, alternating one thread and all of them, and keeps the faster setting for the
+rest of the run (all threads only when clearly faster). No step is wasted: the calibration steps
+are training steps.
+
+The thread count can change the last bits of a product (the BLAS splits the work differently),
+so the choice is part of the run's state: it is saved with it and a resumed run keeps it. Pass an
+integer for a thread count fixed in advance (bit-for-bit repeatable across runs whatever the
+machine's load); ``None`` leaves the BLAS as it is.
+"""
+
+from __future__ import annotations
+
+import statistics
+from typing import Any
+
+__all__ = ["BlasThreads", "CALIBRATION_STEPS", "CLEARLY_FASTER"]
+
+#: Steps timed with each setting before ``"auto"`` chooses (they alternate).
+CALIBRATION_STEPS = 4
+#: ``"auto"`` takes all threads only if their median step is below this fraction of one thread's.
+CLEARLY_FASTER = 0.9
+
+_controller: Any = None
+
+
+def _blas() -> Any:
+    """The BLAS libraries loaded in this process (threadpoolctl's controller, built once)."""
+    global _controller
+    if _controller is None:
+        from threadpoolctl import ThreadpoolController
+
+        _controller = ThreadpoolController().select(user_api="blas")
+    return _controller
+
+
+class BlasThreads:
+    """The BLAS thread count of each batch size of a run, and the means to apply it.
+
+    Parameters
+    ----------
+    setting : "auto", int or None
+        ``"auto"`` measures (see the module); an int ≥ 1 fixes the count; ``None`` leaves it.
+
+    Attributes
+    ----------
+    chosen : dict of int to int
+        Batch size → thread count, once known (``"auto"``: after the calibration steps).
+    """
+
+    def __init__(self, setting: str | int | None) -> None:
+        self.setting = setting
+        self.chosen: dict[int, int] = {}
+        self._timings: dict[int, dict[int, list[float]]] = {}
+        self._saved: list[int] | None = None
+        self._applied: int | None = None
+
+    def available(self) -> int:
+        """The BLAS's own thread count (its limit while no run is applying one)."""
+        counts = [lib.num_threads for lib in _blas().lib_controllers]
+        return max(counts) if counts else 1
+
+    def for_batch(self, n: int) -> int | None:
+        """The thread count to take the next step of batch size ``n`` with (None: leave the BLAS)."""
+        if self.setting is None:
+            return None
+        if isinstance(self.setting, int):
+            return self.setting
+        if n in self.chosen:
+            return self.chosen[n]
+        most = self._most()
+        if most == 1:
+            self.chosen[n] = 1
+            return 1
+        timings = self._timings.setdefault(n, {1: [], most: []})
+        return 1 if len(timings[1]) <= len(timings[most]) else most
+
+    def record(self, n: int, threads: int | None, seconds: float) -> None:
+        """Note a calibration step's time; choose once both settings have ``CALIBRATION_STEPS``."""
+        if threads is None or n in self.chosen or n not in self._timings:
+            return
+        timings = self._timings[n]
+        timings[threads].append(seconds)
+        if all(len(t) >= CALIBRATION_STEPS for t in timings.values()):
+            (one, ones), (most, mosts) = sorted(timings.items())
+            faster = statistics.median(mosts) < CLEARLY_FASTER * statistics.median(ones)
+            self.chosen[n] = most if faster else one
+            del self._timings[n]
+
+    def apply(self, threads: int | None) -> None:
+        """Set the BLAS to ``threads`` (remembering its own setting the first time)."""
+        if threads is None:
+            return
+        if threads == self._applied:
+            return
+        libraries = _blas().lib_controllers
+        if self._saved is None:
+            self._saved = [lib.num_threads for lib in libraries]
+        for lib in libraries:
+            lib.set_num_threads(threads)
+        self._applied = threads
+
+    def restore(self) -> None:
+        """Give the BLAS back its own thread count."""
+        if self._saved is not None:
+            for lib, count in zip(_blas().lib_controllers, self._saved):
+                lib.set_num_threads(count)
+            self._saved = self._applied = None
+
+    def _most(self) -> int:
+        return max(self._saved) if self._saved else self.available()
