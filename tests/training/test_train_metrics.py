@@ -99,3 +99,35 @@ def test_a_state_from_a_full_run_is_refused_by_a_running_one():
     del state["config"]["train_metrics"]  # a state from before the setting existed was "full"
     trainer2 = dp.Trainer(problem()[0], X, y, batch_size=5, train_metrics="full")
     trainer2.load_state_dict(state)
+
+
+def test_the_kept_outputs_travel_through_a_checkpoint_file(tmp_path):
+    from deltaprop.training.checkpoint import read_state, write_state
+
+    net, X, y = problem("float32")
+    whole = dp.Trainer(net, X, y, batch_size=4, seed=9)
+    whole.fit(2)
+    first = dp.Trainer(problem("float32")[0], X, y, batch_size=4, seed=9)
+    for _ in range(8):  # 6 steps make the first epoch of 23 rows; the second epoch's 8 outputs are kept, not yet added up
+        first.step()
+    state = first.state_dict()
+    assert state["epoch_outputs"].shape == (8, 3) and state["epoch_sums"][3] == 0
+    write_state(tmp_path, state)
+    resumed = dp.Trainer(problem("float32")[0], X, y, batch_size=4, seed=9)
+    resumed.load_state_dict(read_state(tmp_path))
+    resumed.fit(2)
+    assert resumed.history.cost == whole.history.cost and resumed.history.accuracy == whole.history.accuracy
+
+
+def test_kept_outputs_that_do_not_fit_the_run_are_refused():
+    net, X, y = problem()
+    trainer = dp.Trainer(net, X, y, batch_size=5)
+    for _ in range(2):
+        trainer.step()
+    state = trainer.state_dict()
+    state["epoch_outputs"] = np.zeros((11, 3))
+    with pytest.raises(ValueError, match=r"^the state: its epoch_outputs hold 11 rows, more than the 10 trained on this epoch$"):
+        dp.Trainer(problem()[0], X, y, batch_size=5).load_state_dict(state)
+    state["epoch_outputs"] = np.zeros((2, 4))
+    with pytest.raises(ValueError, match=r"^the state: its epoch_outputs must be a float64 array of at most 4096 rows of 3$"):
+        dp.Trainer(problem()[0], X, y, batch_size=5).load_state_dict(state)

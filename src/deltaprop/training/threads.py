@@ -16,8 +16,9 @@ machine's load); ``None`` leaves the BLAS as it is.
 
 from __future__ import annotations
 
-import statistics
 from typing import Any
+
+import numpy as np
 
 __all__ = ["BlasThreads", "CALIBRATION_STEPS", "CLEARLY_FASTER"]
 
@@ -88,7 +89,7 @@ class BlasThreads:
         timings[threads].append(seconds)
         if all(len(t) >= CALIBRATION_STEPS for t in timings.values()):
             (one, ones), (most, mosts) = sorted(timings.items())
-            faster = statistics.median(mosts) < CLEARLY_FASTER * statistics.median(ones)
+            faster = np.median(mosts) < CLEARLY_FASTER * np.median(ones)
             self.chosen[n] = most if faster else one
             del self._timings[n]
 

@@ -45,6 +45,7 @@ from ..optimizers import SGD, Optimizer, get_optimizer, optimizer_from_state
 from ..penalty import Penalty
 from ..validation import all_finite, as_sample_weight, non_negative, positive_int, positive_number
 from .history import History
+from .running import RunningMetrics
 from .threads import BlasThreads
 from .workspace import Workspace
 
@@ -296,7 +297,7 @@ class Trainer:
         self.penalty = Penalty(l2, l1, len(self.X))
         self._labels = class_labels(self.Y) if net.is_classifier else None
         self._workspaces: dict[int, Workspace] | None = {} if Workspace.supports(net) else None
-        self._sums = _EpochSums()
+        self._metrics = self._new_metrics()
         self.params = net.parameters()
         self.gradient = np.zeros(sum(p.size for p in self.params), dtype=net.dtype)
         offsets = np.cumsum([0] + [p.size for p in self.params])
@@ -480,7 +481,9 @@ class Trainer:
             Y = workspace.targets
             output = workspace.gradient(net, self.gradients, self.penalty, masks, None if w is None else example_shares(w))
         if self.train_metrics == "running":
-            self._sums.add(net.cost_function, output, Y, w, None if self._labels is None else self._labels[batch])
+            if not self._metrics.fits(n):
+                self._measure_window()
+            self._metrics.keep(output)
         cost = None
         if with_cost or self.keep_batch_cost:
             cost = self.batch_cost = float(net.cost_function.value(output, Y, w) + self.penalty.cost(net.weights))
@@ -494,10 +497,20 @@ class Trainer:
         self.steps_done += 1
         return cost
 
+    def _new_metrics(self) -> RunningMetrics:
+        return RunningMetrics(self.net.sizes[-1], self.net.dtype, max(EVAL_CHUNK, self.batch_size))
+
+    def _measure_window(self) -> None:
+        """Measure the outputs the running metrics keep, against the rows just before ``position``."""
+        rows = self._order[self.position - self._metrics.count : self.position]
+        w = None if self.sample_weight is None else self.sample_weight[rows]
+        labels = None if self._labels is None else self._labels[rows]
+        self._metrics.measure(self.net.cost_function, self.Y.take(rows, axis=0), w, labels)
+
     def _begin_epoch(self) -> None:
         self._call("on_epoch_begin", self.epoch)
         self._order = self.rng.permutation(self.n_train) if self.shuffle else np.arange(self.n_train)
-        self._sums = _EpochSums()
+        self._metrics = self._new_metrics()
         self._epoch_start = self._snapshot()
 
     def _end_epoch(self) -> None:
@@ -505,7 +518,8 @@ class Trainer:
         if self.train_metrics == "full":
             cost, accuracy = measure(net, self.X, self.Y, self.penalty, self.sample_weight)
         else:
-            cost, accuracy = self._sums.result(float(self.penalty.cost(net.weights)), self._labels is not None)
+            self._measure_window()
+            cost, accuracy = self._metrics.result(float(self.penalty.cost(net.weights)), self._labels is not None)
         if not np.isfinite(cost) or not all(all_finite(p) for p in self.params):
             self._diverged(cost)
         history.cost.append(cost)
@@ -549,7 +563,7 @@ class Trainer:
         return {
             "params": [p.copy() for p in self.params], "optimizer": self.optimizer.state_dict(),
             "generator": self.rng.bit_generator.state, "position": self.position, "steps_done": self.steps_done,
-            "sums": copy.copy(self._sums),
+            "metrics": copy.deepcopy(self._metrics),
         }
 
     def _restore(self, snapshot: dict[str, Any]) -> None:
@@ -558,7 +572,7 @@ class Trainer:
         self.optimizer.load_state_dict(snapshot["optimizer"])
         self.rng.bit_generator.state = snapshot["generator"]
         self.position, self.steps_done = snapshot["position"], snapshot["steps_done"]
-        self._sums = copy.copy(snapshot["sums"])
+        self._metrics = copy.deepcopy(snapshot["metrics"])
 
     # ------------------------------------------------------------------ state
     def _config(self, seed: object) -> dict[str, Any]:
@@ -584,10 +598,12 @@ class Trainer:
         Keys: ``config`` (what a continued run must repeat), ``params``, ``optimizer``,
         ``generator``, ``epoch``, ``steps_done``, ``position``, ``order`` (this epoch's
         permutation, or None between epochs), ``epoch_seconds``, ``epoch_sums`` (the running
-        training metrics' [cost, weight, correct, rows] so far this epoch), ``blas_threads``
+        training metrics' [cost, weight, correct, rows] so far this epoch) and ``epoch_outputs``
+        (the outputs they keep, not yet added up), ``blas_threads``
         ([batch size, threads] pairs chosen so far), ``history`` and ``callbacks`` (each
         stateful callback's :meth:`Callback.state_dict` by its ``state_key``).
         """
+        sums, outputs = self._metrics.state()
         return {
             "config": copy.deepcopy(self.config),
             "params": [p.copy() for p in self.params],
@@ -598,7 +614,8 @@ class Trainer:
             "position": self.position,
             "order": None if self._order is None else self._order.copy(),
             "epoch_seconds": self._epoch_seconds,
-            "epoch_sums": self._sums.to_list(),
+            "epoch_sums": sums,
+            "epoch_outputs": outputs,
             "blas_threads": [[n, k] for n, k in sorted(self._threads.chosen.items())],
             "history": self.history.to_dict(),
             "callbacks": {c.state_key: c.state_dict() for c in self.callbacks if c.state_key is not None},
@@ -623,7 +640,7 @@ class Trainer:
         except (ValueError, KeyError, TypeError, AttributeError, IndexError) as e:
             detail = str(e) if type(e) is ValueError else f"its state is incomplete or malformed ({e!r})"
             raise ValueError(f"{source}: {detail}") from None
-        params, counters, order, history, epoch_seconds, sums, blas_threads = checked
+        params, counters, order, history, epoch_seconds, metrics, blas_threads = checked
         stateful = [c for c in self.callbacks if c.state_key is not None]
         previous = [c.state_dict() for c in stateful]
         try:
@@ -640,7 +657,7 @@ class Trainer:
         self.rng.bit_generator.state = state["generator"]
         self.epoch, self.steps_done, self.position = counters
         self._order = None if order is None else order.astype(np.intp)
-        self._epoch_seconds, self.history, self._sums = epoch_seconds, history, sums
+        self._epoch_seconds, self.history, self._metrics = epoch_seconds, history, metrics
         if self._threads.setting == "auto":
             self._threads.chosen.update(blas_threads)
         self._epoch_start = self._snapshot()
@@ -685,7 +702,11 @@ class Trainer:
         if history.initial_cost is not None and not _numbers([history.initial_cost]):
             raise ValueError(f"its history's initial_cost must be a number or None; got {history.initial_cost!r}")
         epoch_seconds = float(state["epoch_seconds"])
-        sums = _EpochSums.from_list(state.get("epoch_sums", [0.0, 0.0, 0, 0]))
+        metrics = self._new_metrics()
+        outputs = state.get("epoch_outputs")
+        metrics.load(state.get("epoch_sums", [0.0, 0.0, 0, 0]), metrics.window[:0] if outputs is None else outputs)
+        if metrics.count > counters[2]:
+            raise ValueError(f"its epoch_outputs hold {metrics.count} rows, more than the {counters[2]} trained on this epoch")
         pairs = state.get("blas_threads", [])
         if not (isinstance(pairs, list) and all(
             isinstance(p, list) and len(p) == 2 and all(type(v) is int and v >= 1 for v in p) for p in pairs
@@ -694,48 +715,7 @@ class Trainer:
         keys = {c.state_key for c in self.callbacks if c.state_key is not None}
         if set(state["callbacks"]) != keys:
             raise _Refused(f"{source} holds the state of callbacks {sorted(state['callbacks'])}; this run has {sorted(keys)}")
-        return params, counters, order, history, epoch_seconds, sums, dict(map(tuple, pairs))
-
-
-class _EpochSums:
-    """What the "running" training metrics add up over an epoch's batches.
-
-    ``cost`` is Σ w_x C_x over the rows trained on (w_x = 1 without sample weights), ``weight``
-    is Σ w_x, ``correct`` counts the rows whose output picked their class, ``rows`` counts them all.
-    """
-
-    def __init__(self, cost: float = 0.0, weight: float = 0.0, correct: int = 0, rows: int = 0) -> None:
-        self.cost, self.weight, self.correct, self.rows = cost, weight, correct, rows
-
-    def add(self, cost: Any, output: np.ndarray, Y: np.ndarray, w: np.ndarray | None, labels: np.ndarray | None) -> None:
-        """Add one batch: its outputs a^L against its targets (and class labels, for a classifier)."""
-        per_example = cost.per_example(output, Y)
-        if w is None:
-            self.cost += float(per_example.sum())
-            self.weight += len(per_example)
-        else:
-            self.cost += float(np.dot(w, per_example))
-            self.weight += float(w.sum())
-        if labels is not None:
-            self.correct += int(np.count_nonzero(class_labels(output) == labels))
-        self.rows += len(per_example)
-
-    def result(self, penalty: float, classifier: bool) -> tuple[float, float | None]:
-        """Return the epoch's (cost, accuracy): the weighted mean cost plus ``penalty``."""
-        with np.errstate(invalid="ignore", divide="ignore"):
-            cost = float(np.float64(self.cost) / self.weight) + penalty
-        return cost, (self.correct / self.rows if classifier else None)
-
-    def to_list(self) -> list[float | int]:
-        return [self.cost, self.weight, self.correct, self.rows]
-
-    @classmethod
-    def from_list(cls, values: object) -> _EpochSums:
-        """Rebuild from :meth:`to_list`'s values, checked; raise ``ValueError`` if malformed."""
-        if not (isinstance(values, list) and len(values) == 4 and _numbers(values[:2])
-                and all(type(v) is int and v >= 0 for v in values[2:])):
-            raise ValueError(f"its epoch_sums must be [cost, weight, correct, rows]; got {values!r}")
-        return cls(*values)
+        return params, counters, order, history, epoch_seconds, metrics, dict(map(tuple, pairs))
 
 
 class _Refused(ValueError):
