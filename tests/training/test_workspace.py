@@ -22,11 +22,9 @@ def _both(net, X, y, penalty, masks=None, sample_weight=None):
     Y = net.targets(y, len(X))
     reference = backprop(net, X, Y, penalty, masks, sample_weight)
     workspace = Workspace(net, len(X))
-    rows = np.arange(len(X))
-    workspace.gather(X, Y, rows)
     out = [np.full_like(p, np.nan) for p in net.parameters()]  # every entry must be written
     share = None if sample_weight is None else example_shares(sample_weight)
-    output = workspace.gradient(net, out, penalty, masks, share)
+    output = workspace.gradient(X, Y, np.arange(len(X)), net, out, penalty, masks, share)
     return reference, out, output
 
 
@@ -69,7 +67,7 @@ def test_gather_takes_the_rows_asked_for():
     Y = np.eye(2)[np.arange(10) % 2]
     workspace = Workspace(net, 4)
     rows = np.array([7, 0, 9, 3])
-    workspace.gather(X, Y, rows)
+    workspace.gradient(X, Y, rows, net, [np.empty_like(p) for p in net.parameters()], Penalty())
     np.testing.assert_array_equal(workspace.activations[0], X[rows])
     np.testing.assert_array_equal(workspace.targets, Y[rows])
 

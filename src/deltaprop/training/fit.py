@@ -44,6 +44,7 @@ def fit(
     gradient_norms: bool = True,
     train_metrics: str = "running",
     threads: str | int | None = "auto",
+    compiled_step: bool = True,
 ) -> History:
     """Train ``net`` in place by mini-batch backpropagation; return the per-epoch History.
 
@@ -113,6 +114,9 @@ def fit(
     threads : "auto", int or None
         BLAS threads for the steps: measured per batch size ("auto"), fixed, or left alone
         (see :class:`~deltaprop.training.trainer.Trainer`).
+    compiled_step : bool
+        Take small batches with the compiled step where numba is installed (the ``fast``
+        extra) and it serves the network; False keeps the NumPy step.
 
     Returns
     -------
@@ -153,6 +157,6 @@ def fit(
     trainer = Trainer(
         net, X, y, batch_size=batch_size, optimizer=optimizer, l2=l2, l1=l1, dropout=dropout, max_norm=max_norm,
         validation=validation, sample_weight=sample_weight, shuffle=shuffle, seed=seed,
-        train_metrics=train_metrics, threads=threads, callbacks=[*before, *check_callbacks(callbacks), *after, StopOnInterrupt()],
+        train_metrics=train_metrics, threads=threads, compiled_step=compiled_step, callbacks=[*before, *check_callbacks(callbacks), *after, StopOnInterrupt()],
     )
     return trainer.fit(epochs)

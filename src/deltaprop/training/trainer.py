@@ -45,6 +45,7 @@ from ..optimizers import SGD, Optimizer, get_optimizer, optimizer_from_state
 from ..penalty import Penalty
 from ..validation import all_finite, as_sample_weight, non_negative, positive_int, positive_number
 from .history import History
+from . import compiled
 from .running import RunningMetrics
 from .threads import BlasThreads
 from .workspace import Workspace
@@ -223,6 +224,11 @@ class Trainer:
         (for runs repeatable bit for bit whatever the machine's load; the count can change the
         last bits of a product); None leaves the BLAS as it is. The BLAS gets its own setting
         back whenever the Trainer returns.
+    compiled_step : bool
+        Where numba is installed (the ``fast`` extra), take batches of up to
+        :data:`~deltaprop.training.compiled.MAX_BATCH` rows with the compiled step for the
+        configurations it serves (equal to the NumPy step to round-off; see
+        :mod:`~deltaprop.training.compiled`); False keeps the NumPy step everywhere.
 
     Attributes
     ----------
@@ -266,6 +272,7 @@ class Trainer:
         callbacks: Sequence[Callback] = (),
         train_metrics: str = "running",
         threads: str | int | None = "auto",
+        compiled_step: bool = True,
     ) -> None:
         if not isinstance(net, Network):
             raise TypeError(f"net must be a deltaprop Network; got {type(net).__name__}")
@@ -296,7 +303,9 @@ class Trainer:
         self.X, self.Y, self.sample_weight, self.X_val, self.Y_val = _split_validation(net, X, Y, w, validation, self.rng)
         self.penalty = Penalty(l2, l1, len(self.X))
         self._labels = class_labels(self.Y) if net.is_classifier else None
-        self._workspaces: dict[int, Workspace] | None = {} if Workspace.supports(net) else None
+        self._fast = Workspace.supports(net)  # else an activation or cost of the user's own: the reference path
+        self._compiled = bool(compiled_step) and compiled.supports(net, self.dropout) and compiled.available()
+        self._steps: dict[int, Workspace | compiled.CompiledStep] = {}
         self._metrics = self._new_metrics()
         self.params = net.parameters()
         self.gradient = np.zeros(sum(p.size for p in self.params), dtype=net.dtype)
@@ -322,6 +331,14 @@ class Trainer:
     def blas_threads(self) -> dict[int, int]:
         """Batch size → the BLAS thread count its steps use, once chosen."""
         return dict(self._threads.chosen)
+
+    @property
+    def step_kinds(self) -> dict[int, str]:
+        """Batch size → the step its batches take: "compiled", "numpy" or, for a network with
+        an activation or cost of the user's own, "reference" (:func:`~deltaprop.backprop.backprop`)."""
+        if not self._fast:
+            return {n: "reference" for n in {self.batch_size, self.n_train % self.batch_size} - {0}}
+        return {n: "compiled" if isinstance(s, compiled.CompiledStep) else "numpy" for n, s in self._steps.items()}
 
     @property
     def n_train(self) -> int:
@@ -472,14 +489,14 @@ class Trainer:
         threads = self._threads.for_batch(n)
         self._threads.apply(threads)
         start = time.perf_counter()
-        if self._workspaces is None:  # an activation or cost of the user's own: the reference path
+        if self._fast:
+            step = self._steps.get(n) or self._new_step(n)
+            share = None if w is None else example_shares(w)
+            output = step.gradient(self.X, self.Y, batch, net, self.gradients, self.penalty, masks, share)
+            Y = step.targets
+        else:
             Y = self.Y.take(batch, axis=0)
             output = backprop(net, self.X.take(batch, axis=0), Y, self.penalty, masks, w, out=self.gradients).output
-        else:
-            workspace = self._workspaces.get(n) or self._workspaces.setdefault(n, Workspace(net, n))
-            workspace.gather(self.X, self.Y, batch)
-            Y = workspace.targets
-            output = workspace.gradient(net, self.gradients, self.penalty, masks, None if w is None else example_shares(w))
         if self.train_metrics == "running":
             if not self._metrics.fits(n):
                 self._measure_window()
@@ -496,6 +513,13 @@ class Trainer:
         self.position += n
         self.steps_done += 1
         return cost
+
+    def _new_step(self, n: int) -> Workspace | compiled.CompiledStep:
+        """The step of batch size ``n``: compiled where it serves, else the NumPy workspace."""
+        small = self._compiled and n <= compiled.MAX_BATCH
+        step = compiled.CompiledStep(self.net, n, self.gradients) if small else Workspace(self.net, n)
+        self._steps[n] = step
+        return step
 
     def _new_metrics(self) -> RunningMetrics:
         return RunningMetrics(self.net.sizes[-1], self.net.dtype, max(EVAL_CHUNK, self.batch_size))

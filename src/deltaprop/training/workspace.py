@@ -53,27 +53,26 @@ class Workspace:
         ``derivative`` and ``delta`` write into ``out``); other networks take the reference path."""
         return all(isinstance(part, _BUILT_IN) for part in (*net.activations, net.cost_function))
 
-    def gather(self, X: np.ndarray, Y: np.ndarray, rows: np.ndarray) -> None:
-        """Copy the batch's rows of ``X`` and ``Y`` into the workspace.
-
-        ``rows`` must be valid indices (a permutation's slice): ``mode="wrap"`` lets
-        :func:`numpy.take` write into ``out`` directly, where the default mode copies twice.
-        """
-        np.take(X, rows, axis=0, out=self.activations[0], mode="wrap")
-        np.take(Y, rows, axis=0, out=self.targets, mode="wrap")
-
     def gradient(
         self,
+        X: np.ndarray,
+        Y: np.ndarray,
+        rows: np.ndarray,
         net: Layers,
         out: Sequence[np.ndarray],
         penalty: Penalty,
         masks: list[np.ndarray | None] | None = None,
         share: np.ndarray | None = None,
     ) -> np.ndarray:
-        """One forward and one backward pass over the gathered batch; ∂C/∂θ into ``out``.
+        """Gather the batch, then one forward and one backward pass over it; ∂C/∂θ into ``out``.
 
         Parameters
         ----------
+        X, Y : ndarray
+            The training inputs and float targets, of which the batch is ``rows``.
+        rows : ndarray of int
+            Valid indices (a permutation's slice): ``mode="wrap"`` lets :func:`numpy.take`
+            write into the workspace directly, where the default mode copies twice.
         net : Network
         out : sequence of ndarray
             ``[dW0, db0, dW1, db1, ...]`` in ``Network.parameters()`` order (a Trainer's views
@@ -90,6 +89,8 @@ class Workspace:
             a^L, the batch's output (a view of the workspace: read it before the next step).
         """
         zs, acts, deltas, depth = self.weighted_inputs, self.activations, self.deltas, len(net.weights)
+        np.take(X, rows, axis=0, out=acts[0], mode="wrap")
+        np.take(Y, rows, axis=0, out=self.targets, mode="wrap")
         for i, (W, b, act) in enumerate(zip(net.weights, net.biases, net.activations)):
             z = np.matmul(acts[i], W.T, out=zs[i])
             z += b  # z^l = W^l a^{l−1} + b^l
