@@ -8,6 +8,8 @@ cross-entropy loss, plain SGD, float32, same learning rate) on Fashion-MNIST wit
                        it: the wall time of each epoch of the ``fit`` call (steps, the epoch's
                        measurements and callbacks); the steps alone (``History.seconds``) are
                        reported beside it;
+* ``deltaprop-numpy`` — the same without the compiled step (as without the ``fast`` extra), at
+                       batch ≤ 32 where the compiled step serves;
 * ``torch``          — PyTorch, the fastest plain loop: pre-loaded tensors, ``torch.randperm``,
                        no DataLoader;
 * ``torch-dataloader`` — PyTorch with the usual ``TensorDataset`` + ``DataLoader(shuffle=True)``;
@@ -62,7 +64,9 @@ import numpy as np
 HIDDEN = 100
 SIZES = [784, HIDDEN, 10]
 N_TRAIN = 60_000  # Fashion-MNIST training examples
-SYSTEMS = ("deltaprop", "torch", "torch-dataloader", "sklearn", "deltaprop-per-example", "nielsen")
+SYSTEMS = ("deltaprop", "deltaprop-numpy", "torch", "torch-dataloader", "sklearn", "deltaprop-per-example", "nielsen")
+#: deltaprop without its compiled step runs where the compiled step would serve (batch ≤ 32).
+NUMPY_STEP_MAX_BATCH = 32
 #: Systems that also run beside one competing CPU-bound process, and at which batch sizes.
 LOAD_SYSTEMS = ("deltaprop", "torch")
 LOAD_BATCHES = (128, 1024)
@@ -157,7 +161,12 @@ def _init_params(activation: str):
     return net
 
 
-def worker_deltaprop(args) -> dict:
+def worker_deltaprop_numpy(args) -> dict:
+    """deltaprop with its NumPy step only (as without the fast extra)."""
+    return worker_deltaprop(args, compiled_step=False)
+
+
+def worker_deltaprop(args, compiled_step: bool = True) -> dict:
     import deltaprop as dp
 
     X, y, Xt, yt = _load_data()
@@ -171,17 +180,19 @@ def worker_deltaprop(args) -> dict:
         def __init__(self) -> None:
             self.ends = [time.perf_counter()]
             self.threads: dict[int, int] = {}
+            self.kinds: dict[int, str] = {}
 
         def on_epoch_end(self, epoch, history, net):
             self.ends.append(time.perf_counter())
             self.threads = self.trainer.blas_threads
+            self.kinds = self.trainer.step_kinds
 
     wall = EpochWall()
     with _TrainingMemory() as mem:
         start = time.perf_counter()
         hist = dp.fit(
             net, X, y, epochs=args.epochs, batch_size=args.batch, optimizer=dp.SGD(lr=args.lr),
-            seed=0, progress=False, callbacks=[wall],
+            seed=0, progress=False, callbacks=[wall], compiled_step=compiled_step,
         )
         total = time.perf_counter() - start
     wall.ends[0] = start
@@ -190,7 +201,7 @@ def worker_deltaprop(args) -> dict:
     acc = float(np.mean(net.predict(Xt) == yt))
     return {"seconds": seconds, "steps_seconds": list(hist.seconds), "test_accuracy": acc,
             "train_extra_mb": mem.extra_mb(), "data_mb": data_mb, "blas_threads": wall.threads,
-            "train_metrics": hist.train_metrics}
+            "train_metrics": hist.train_metrics, "step_kinds": wall.kinds}
 
 
 def _torch_model(activation: str, threads: int):
@@ -459,6 +470,7 @@ def worker_gemm(args) -> dict:
 
 WORKERS = {
     "deltaprop": worker_deltaprop,
+    "deltaprop-numpy": worker_deltaprop_numpy,
     "torch": worker_torch,
     "torch-dataloader": worker_torch_dataloader,
     "sklearn": worker_sklearn,
@@ -540,6 +552,7 @@ def schedule(a) -> list[tuple[str, int, str]]:
             systems = [
                 s for s in a.systems
                 if (s != "sklearn" or batch in SKLEARN_BATCHES)
+                and (s != "deltaprop-numpy" or batch <= NUMPY_STEP_MAX_BATCH)
                 and (s not in PER_EXAMPLE_SYSTEMS or (batch, act) == PER_EXAMPLE_CONFIG)
             ]
             jobs.extend((s, batch, act) for s in systems)
@@ -649,6 +662,7 @@ def summarise(results: dict) -> dict:
             "median": statistics.median(secs), "min": min(secs), "max": max(secs),
             "steps": statistics.median(steps) if steps else None,
             "threads": runs[-1].get("blas_threads"),
+            "kinds": runs[-1].get("step_kinds"),
             "acc": statistics.median(accs) if accs else None,
             "rss": max(r["peak_rss_mb"] for r in runs),
             "extra": max(extra) if extra else None,
@@ -666,7 +680,7 @@ def table(summary: dict, a) -> list[str]:
         "| vs deltaprop (time / deltaprop time) | × GEMM floor |",
         "|---|---:|---|---|---:|---:|---:|---:|---:|",
     ]
-    order = ("deltaprop", "torch", "torch-dataloader", "sklearn", *PER_EXAMPLE_SYSTEMS, *(s + LOADED for s in LOAD_SYSTEMS))
+    order = ("deltaprop", "deltaprop-numpy", "torch", "torch-dataloader", "sklearn", *PER_EXAMPLE_SYSTEMS, *(s + LOADED for s in LOAD_SYSTEMS))
     for batch in a.batch_sizes:
         floor = summary.get(("gemm-floor", batch, "-"))
         for act in a.activations:
@@ -679,18 +693,19 @@ def table(summary: dict, a) -> list[str]:
                 ratio = "—"
                 if system not in ("deltaprop", "deltaprop" + LOADED) and dp_row is not None:
                     ratio = f"{s['median'] / dp_row['median']:.2f}×"
-                xfloor = f"{s['median'] / floor['median']:.2f}×" if (system == "deltaprop" and floor) else ""
+                xfloor = f"{s['median'] / floor['median']:.2f}×" if (system in ("deltaprop", "deltaprop-numpy") and floor) else ""
                 acc = f"{s['acc']:.4f}" if s["acc"] is not None else "—"
                 label = f"{system} †" if system in PER_EXAMPLE_SYSTEMS else system
                 rows.append(
                     f"| {label} | {batch} | {act} | {_fmt_s(s['median'])} ({_fmt_s(s['min'])}–{_fmt_s(s['max'])}) "
                     f"| {n / s['median']:,.0f} | {acc} | {s['rss']:.0f} | {ratio} | {xfloor} |"
                 )
-                if system == "deltaprop" and s["steps"] is not None:
+                if system in ("deltaprop", "deltaprop-numpy") and s["steps"] is not None:
                     steps_floor = f"{s['steps'] / floor['median']:.2f}×" if floor else ""
                     threads = ", ".join(f"batch {k}: {v}" for k, v in sorted((s["threads"] or {}).items()))
+                    kinds = ", ".join(sorted(set((s["kinds"] or {}).values())))
                     rows.append(
-                        f"| deltaprop, steps only (BLAS threads {threads or '?'}) | {batch} | {act} | {_fmt_s(s['steps'])} "
+                        f"| deltaprop, steps only ({kinds or '?'} step; BLAS threads {threads or '?'}) | {batch} | {act} | {_fmt_s(s['steps'])} "
                         f"| {n / s['steps']:,.0f} | — | — | — | {steps_floor} |"
                     )
         if floor:

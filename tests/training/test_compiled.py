@@ -58,30 +58,30 @@ def test_equals_the_numpy_step_in_float32_to_round_off(hidden, output, cost):
         np.testing.assert_allclose(c, w, rtol=1e-5, atol=1e-6)
 
 
-def test_the_trainer_takes_it_for_small_batches_it_serves():
+def test_the_trainer_takes_it_for_small_batches_of_long_epochs_it_serves():
     rng = np.random.default_rng(0)
-    X, y = rng.standard_normal((100, 5)), rng.integers(0, 3, 100)
 
-    def kinds(batch_size, **kwargs):
-        net = dp.Network([5, 8, 3], seed=0)
-        trainer = dp.Trainer(net, X, y, batch_size=batch_size, **kwargs)
+    def kinds(batch_size, rows=compiled.MIN_STEPS_PER_EPOCH * 32 + 4, **kwargs):
+        X, y = rng.standard_normal((rows, 5)), rng.integers(0, 3, rows)
+        trainer = dp.Trainer(dp.Network([5, 8, 3], seed=0), X, y, batch_size=batch_size, **kwargs)
         trainer.run_epoch()
         return trainer.step_kinds
 
-    assert kinds(10) == {10: "compiled"}
     assert kinds(32) == {32: "compiled", 4: "compiled"}
-    assert kinds(50) == {50: "numpy"}
-    assert kinds(10, compiled_step=False) == {10: "numpy"}
-    assert kinds(10, dropout=0.3) == {10: "numpy"}
+    assert kinds(10) == {10: "compiled", 4: "compiled"}
+    assert kinds(40) == {40: "numpy", 4: "numpy"}  # above MAX_BATCH
+    assert kinds(10, rows=5000) == {10: "numpy"}  # 500 steps an epoch do not earn numba's import back
+    assert kinds(10, compiled_step=False) == {10: "numpy", 4: "numpy"}
+    assert kinds(10, dropout=0.3) == {10: "numpy", 4: "numpy"}
 
 
 def test_a_run_with_it_trains_like_one_without_it():
     rng = np.random.default_rng(0)
-    X, y = rng.standard_normal((90, 5)), rng.integers(0, 3, 90)
+    X, y = rng.standard_normal((10_000, 5)), rng.integers(0, 3, 10_000)
     nets = []
     for flag in (True, False):
         net = dp.Network([5, 8, 3], activation="tanh", seed=0, dtype="float64")
-        dp.fit(net, X, y, epochs=4, batch_size=10, optimizer=dp.Adam(lr=0.01), l2=0.2, progress=False, compiled_step=flag)
+        dp.fit(net, X, y, epochs=2, batch_size=10, optimizer=dp.Adam(lr=0.01), l2=0.2, progress=False, compiled_step=flag)
         nets.append(net)
     for a, b in zip(nets[0].parameters(), nets[1].parameters()):
         np.testing.assert_allclose(a, b, rtol=1e-11, atol=1e-13)

@@ -11,8 +11,9 @@ configurations: hidden sigmoid, tanh, ReLU or identity layers and a matched outp
 without dropout, in float32 or float64. The tests hold it equal to
 :class:`~deltaprop.training.workspace.Workspace` and to :func:`deltaprop.backprop.backprop`.
 
-Nothing here is imported unless numba is installed and a Trainer's batch is small enough
-(:data:`MAX_BATCH`); the first use compiles (about two seconds, cached on disk after that).
+Nothing here is imported unless numba is installed, a Trainer's batch is small enough
+(:data:`MAX_BATCH`) and its epochs long enough (:data:`MIN_STEPS_PER_EPOCH`) to earn back numba's
+import; the first use on a machine compiles (a few seconds, cached on disk after that).
 """
 
 from __future__ import annotations
@@ -26,11 +27,14 @@ import numpy as np
 from ..backprop import Layers
 from ..penalty import Penalty
 
-__all__ = ["CompiledStep", "available", "supports", "MAX_BATCH"]
+__all__ = ["CompiledStep", "available", "supports", "MAX_BATCH", "MIN_STEPS_PER_EPOCH"]
 
 #: The largest batch that takes the compiled step (above it the NumPy workspace is as fast:
 #: the step is mostly matrix products; see benchmarks/README.md).
 MAX_BATCH = 32
+#: The fewest steps per epoch for which the compiled step is taken: importing numba takes
+#: about half a second (and ~100 MB), which a step saves back at 10–20 µs a step.
+MIN_STEPS_PER_EPOCH = 1000
 #: Hidden activations the compiled step knows, by the code the kernel switches on.
 HIDDEN = {"sigmoid": 0, "relu": 1, "tanh": 2, "identity": 3}
 #: Output layers (the code, and the cost that makes BP1 a − y with it).
@@ -69,16 +73,15 @@ class CompiledStep:
     """
 
     def __init__(self, net: Layers, n: int, gradients: Sequence[np.ndarray]) -> None:
-        from numba.typed import List
-
         dtype, sizes = net.dtype, net.sizes
         self.n = n
         self.activations = [np.empty((n, size), dtype) for size in sizes]
         self.targets = np.empty((n, sizes[-1]), dtype)
         self.weighted_inputs = [np.empty((n, size), dtype) for size in sizes[1:]]
         self.deltas = [np.empty((n, size), dtype) for size in sizes[1:]]
-        self._lists = tuple(
-            List(arrays) for arrays in (
+        # tuples of arrays of one type each (numba's typed lists take seconds to build)
+        self._arrays = tuple(
+            tuple(arrays) for arrays in (
                 net.weights, net.biases, self.weighted_inputs, self.activations, self.deltas, gradients[0::2], gradients[1::2]
             )
         )
@@ -92,7 +95,7 @@ class CompiledStep:
         """:meth:`Workspace.gradient <deltaprop.training.workspace.Workspace.gradient>`, compiled:
         ``out`` must be the arrays given when built, and ``masks`` None (no dropout)."""
         shares = self._share if share is None else share[:, 0]
-        _compiled()(X, Y, rows, self.targets, *self._lists, self._codes, shares)
+        _compiled()(X, Y, rows, self.targets, *self._arrays, self._codes, shares)
         for dW, W in zip(out[0::2], net.weights):
             penalty.add_gradient(dW, W)  # + ∂/∂W of λ/(2n) Σw² + λ₁/n Σ|w|
         return self.activations[-1]

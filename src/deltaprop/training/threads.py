@@ -58,7 +58,7 @@ class BlasThreads:
         self.setting = setting
         self.chosen: dict[int, int] = {}
         self._timings: dict[int, dict[int, list[float]]] = {}
-        self._saved: list[int] | None = None
+        self._saved: dict[str, int] = {}
         self._applied: int | None = None
 
     def available(self) -> int:
@@ -94,24 +94,29 @@ class BlasThreads:
             del self._timings[n]
 
     def apply(self, threads: int | None) -> None:
-        """Set the BLAS to ``threads`` (remembering its own setting the first time)."""
-        if threads is None:
+        """Set every BLAS to ``threads`` (remembering each one's own setting the first time)."""
+        if threads is None or threads == self._applied:
             return
-        if threads == self._applied:
-            return
-        libraries = _blas().lib_controllers
-        if self._saved is None:
-            self._saved = [lib.num_threads for lib in libraries]
-        for lib in libraries:
+        for lib in _blas().lib_controllers:
+            self._saved.setdefault(lib.filepath, lib.num_threads)
             lib.set_num_threads(threads)
         self._applied = threads
 
+    def refresh(self) -> None:
+        """Look again for BLAS libraries (one loaded since, e.g. SciPy's under numba) and give
+        them the thread count applied now."""
+        global _controller
+        _controller = None
+        applied, self._applied = self._applied, None
+        self.apply(applied)
+
     def restore(self) -> None:
-        """Give the BLAS back its own thread count."""
-        if self._saved is not None:
-            for lib, count in zip(_blas().lib_controllers, self._saved):
-                lib.set_num_threads(count)
-            self._saved = self._applied = None
+        """Give every BLAS back its own thread count."""
+        if self._saved:
+            for lib in _blas().lib_controllers:
+                if lib.filepath in self._saved:
+                    lib.set_num_threads(self._saved[lib.filepath])
+            self._saved, self._applied = {}, None
 
     def _most(self) -> int:
-        return max(self._saved) if self._saved else self.available()
+        return max(self._saved.values()) if self._saved else self.available()

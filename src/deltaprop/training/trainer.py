@@ -515,10 +515,13 @@ class Trainer:
         return cost
 
     def _new_step(self, n: int) -> Workspace | compiled.CompiledStep:
-        """The step of batch size ``n``: compiled where it serves, else the NumPy workspace."""
-        small = self._compiled and n <= compiled.MAX_BATCH
-        step = compiled.CompiledStep(self.net, n, self.gradients) if small else Workspace(self.net, n)
-        self._steps[n] = step
+        """The step of batch size ``n``: compiled where it serves and earns its keep, else the NumPy workspace."""
+        worth = self._compiled and self.batch_size <= compiled.MAX_BATCH and self.n_train // self.batch_size >= compiled.MIN_STEPS_PER_EPOCH
+        if worth:
+            step = self._steps[n] = compiled.CompiledStep(self.net, n, self.gradients)
+            self._threads.refresh()  # numba's products call SciPy's BLAS, loaded just now
+        else:
+            step = self._steps[n] = Workspace(self.net, n)
         return step
 
     def _new_metrics(self) -> RunningMetrics:
