@@ -99,3 +99,22 @@ def test_only_built_in_activations_and_costs_take_the_fast_path():
     expected = backprop(start, start.inputs(X[rows]), start.targets(y[rows], 5))
     for p, b, g in zip(own.parameters(), start.parameters(), expected.parameters()):
         np.testing.assert_allclose(p, b - 0.1 * g, rtol=1e-12, atol=1e-14)
+
+
+def test_a_large_batch_gathered_on_two_threads_equals_one_gathered_on_one():
+    from deltaprop.training.workspace import SPLIT_GATHER_ROWS
+
+    rng = np.random.default_rng(0)
+    n = SPLIT_GATHER_ROWS + 3
+    net = dp.Network([6, 5, 3], seed=0)
+    X, Y = net.inputs(rng.standard_normal((2000, 6))), net.targets(rng.integers(0, 3, 2000), 2000)
+    rows = rng.permutation(2000)[:n]
+    results = []
+    for split in (False, True):
+        workspace = Workspace(net, n)
+        out = [np.empty_like(p) for p in net.parameters()]
+        workspace.gradient(X, Y, rows, net, out, Penalty(), split_gather=split)
+        np.testing.assert_array_equal(workspace.activations[0], X[rows])
+        results.append(out)
+    for a, b in zip(*results):
+        np.testing.assert_array_equal(a, b)

@@ -90,10 +90,11 @@ class CompiledStep:
 
     def gradient(
         self, X: np.ndarray, Y: np.ndarray, rows: np.ndarray, net: Layers, out: Sequence[np.ndarray],
-        penalty: Penalty, masks: None = None, share: np.ndarray | None = None,
+        penalty: Penalty, masks: None = None, share: np.ndarray | None = None, split_gather: bool = False,
     ) -> np.ndarray:
         """:meth:`Workspace.gradient <deltaprop.training.workspace.Workspace.gradient>`, compiled:
-        ``out`` must be the arrays given when built, and ``masks`` None (no dropout)."""
+        ``out`` must be the arrays given when built, ``masks`` None (no dropout); its batches
+        are small, so ``split_gather`` is ignored."""
         shares = self._share if share is None else share[:, 0]
         _compiled()(X, Y, rows, self.targets, *self._arrays, self._codes, shares)
         for dW, W in zip(out[0::2], net.weights):

@@ -492,7 +492,7 @@ class Trainer:
         if self._fast:
             step = self._steps.get(n) or self._new_step(n)
             share = None if w is None else example_shares(w)
-            output = step.gradient(self.X, self.Y, batch, net, self.gradients, self.penalty, masks, share)
+            output = step.gradient(self.X, self.Y, batch, net, self.gradients, self.penalty, masks, share, (threads or 1) > 1)
             Y = step.targets
         else:
             Y = self.Y.take(batch, axis=0)

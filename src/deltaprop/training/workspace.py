@@ -14,6 +14,7 @@ Symbols → names as in :mod:`deltaprop.backprop`: z^l → ``weighted_inputs[i]`
 from __future__ import annotations
 
 from collections.abc import Sequence
+from concurrent.futures import Executor, ThreadPoolExecutor
 
 import numpy as np
 
@@ -22,7 +23,13 @@ from ..backprop import Layers
 from ..costs import COSTS
 from ..penalty import Penalty
 
-__all__ = ["Workspace"]
+__all__ = ["Workspace", "SPLIT_GATHER_ROWS"]
+
+#: Batches of at least this many rows are gathered in two halves at once, on two threads:
+#: random rows of a large training set come from main memory, and one core's copy runs at
+#: half the speed two reach (measured at batch 1024: 46 against 30 ms an epoch).
+SPLIT_GATHER_ROWS = 512
+_helper: Executor | None = None
 
 _BUILT_IN = tuple({type(a) for a in ACTIVATIONS.values()} | {type(c) for c in COSTS.values()})
 
@@ -63,6 +70,7 @@ class Workspace:
         penalty: Penalty,
         masks: list[np.ndarray | None] | None = None,
         share: np.ndarray | None = None,
+        split_gather: bool = False,
     ) -> np.ndarray:
         """Gather the batch, then one forward and one backward pass over it; ∂C/∂θ into ``out``.
 
@@ -82,6 +90,9 @@ class Workspace:
             Dropout masks, as for :func:`deltaprop.backprop.forward`.
         share : ndarray, shape (n, 1), optional
             Each example's share of C, w_x/Σw; 1/n when omitted.
+        split_gather : bool
+            Gather a batch of at least :data:`SPLIT_GATHER_ROWS` rows on two threads (when
+            the run has two cores for itself).
 
         Returns
         -------
@@ -89,7 +100,7 @@ class Workspace:
             a^L, the batch's output (a view of the workspace: read it before the next step).
         """
         zs, acts, deltas, depth = self.weighted_inputs, self.activations, self.deltas, len(net.weights)
-        np.take(X, rows, axis=0, out=acts[0], mode="wrap")
+        _gather(X, rows, acts[0], split_gather and self.n >= SPLIT_GATHER_ROWS)
         np.take(Y, rows, axis=0, out=self.targets, mode="wrap")
         for i, (W, b, act) in enumerate(zip(net.weights, net.biases, net.activations)):
             z = np.matmul(acts[i], W.T, out=zs[i])
@@ -112,3 +123,18 @@ class Workspace:
             np.matmul(delta.T, acts[i], out=dW[i])  # (BP4)
             penalty.add_gradient(dW[i], net.weights[i])  # + ∂/∂W of λ/(2n) Σw² + λ₁/n Σ|w|
         return acts[-1]
+
+
+def _gather(X: np.ndarray, rows: np.ndarray, out: np.ndarray, split: bool) -> None:
+    """``out[...] = X[rows]``; with ``split``, the second half on a helper thread (NumPy's take
+    releases the GIL)."""
+    global _helper
+    if not split:
+        np.take(X, rows, axis=0, out=out, mode="wrap")
+        return
+    if _helper is None:
+        _helper = ThreadPoolExecutor(1, thread_name_prefix="deltaprop-gather")
+    half = len(rows) // 2
+    second = _helper.submit(np.take, X, rows[half:], 0, out[half:], "wrap")
+    np.take(X, rows[:half], axis=0, out=out[:half], mode="wrap")
+    second.result()
