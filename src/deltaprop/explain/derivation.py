@@ -254,13 +254,15 @@ class Derivation:
         }
 
     def proofs_dict(self, e: Numbers) -> dict:
-        """The terms of the proofs as plain JSON values: BP1's and BP2's sums term by term, Ng's
-        chain factor by factor, and the multiplication counts in parts."""
+        """The terms of the proofs as plain JSON values: BP1's and BP2's sums term by term (and, for
+        an output that couples its neurons, its whole Jacobian ∂a^L_k/∂z^L_j, rows k), Ng's chain
+        factor by factor, and the multiplication counts in parts."""
         l, j, k = self.weight
         out: dict = {
             "bp1": {"neuron": [len(e.network.sizes), self.bp1_neuron + 1], "grad_a": e.grad_activations[-1].tolist(),
                     "da_dz": self.jacobians[-1][:, self.bp1_neuron].tolist(), "terms": self.bp1_terms.tolist(),
-                    "sum": math.fsum(self.bp1_terms), "delta": float(e.deltas[-1][self.bp1_neuron])},
+                    "sum": math.fsum(self.bp1_terms), "delta": float(e.deltas[-1][self.bp1_neuron]),
+                    "jacobian": None if e.network.activations[-1].elementwise else self.jacobians[-1].tolist()},
             "bp2": None,
             "bp3": {"bias": [l, j], "delta": float(e.deltas[l - 2][j - 1]), "db": float(e.db[l - 2][j - 1])},
             "bp4": {"weight": [l, j, k], "a": float(e.activations[l - 2][k - 1]), "delta": float(e.deltas[l - 2][j - 1]), "dW": self.backprop},
@@ -270,7 +272,7 @@ class Derivation:
         }
         if self.bp2_neuron is not None:
             lb, jb = self.bp2_neuron
-            out["bp2"] = {"neuron": [lb, jb + 1], "dz_dz": self.bp2_factors.tolist(), "delta_next": e.deltas[lb - 1].tolist(),
+            out["bp2"] = {"neuron": [lb, jb + 1], "sp": float(e.derivatives[lb - 2][jb]), "dz_dz": self.bp2_factors.tolist(), "delta_next": e.deltas[lb - 1].tolist(),
                           "terms": self.bp2_terms.tolist(), "sum": math.fsum(self.bp2_terms), "delta": float(e.deltas[lb - 2][jb])}
         return out
 

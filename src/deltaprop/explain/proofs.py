@@ -18,7 +18,7 @@ import numpy as np
 
 from .blocks import Equation, Heading, Para, Table, Words
 from .derivation import Derivation, Path, multiplications
-from .formula import SIGMA_PRIME, Call, Math, Num, Paren, Sym, d_cost, indexed, partial, row, sum_of
+from .formula import SIGMA_PRIME, Call, Frac, Math, Num, Paren, Sym, d_cost, indexed, partial, row, sum_of
 from .numbers import Numbers
 from .sections import computation_graph
 from .selection import FULL, shown_indices, terms
@@ -149,8 +149,20 @@ def _factors(e: Numbers, d: Derivation, path: Path) -> list[tuple[Math, object, 
         what = Call(SIGMA_PRIME, z) if e.network.activations[m - 2].elementwise else row(a, Paren(row(float(ai == zi), "−", indexed("a", m, zi))))
         out.append((partial(a, z), what, next(values)))
         before = ai
-    out.append((d_cost(indexed("a", len(e.network.sizes), before)), Words("cost_derivative", {"cost": e.network.cost_function.name}), next(values)))
+    a, y = indexed("a", len(e.network.sizes), before), indexed("y", None, before)
+    out.append((d_cost(a), _cost_gradient(e.network.cost_function.name, a, y), next(values)))
     return out
+
+
+def _cost_gradient(name: str, a: Sym, y: Sym) -> Math:
+    """∂C/∂a_n of the cost ``name`` as a formula of a_n and y_n (∂C/∂a_n itself for a cost of the user's own)."""
+    if name == "quadratic":
+        return row(a, "−", y)
+    if name == "cross_entropy":
+        return Frac(Paren(row(a, "−", y)), Paren(row(a, Paren(row(1.0, "−", a)))))  # bracketed: one line in text
+    if name == "log_likelihood":
+        return row("−", Frac(y, a))
+    return d_cost(a)
 
 
 def _column(l: int, j: int) -> Sym:

@@ -111,7 +111,6 @@ PROSE: dict[str, dict[str, str]] = {
         "Factor by factor:",
         "factor": "factor",
         "is": "is",
-        "cost_derivative": "of the {cost} cost",
         "chain_front_one": "The front part of the product, every factor but the last, is {delta} (Ng's equation 7): "
         "δ keeps the partial result of the chain, and the gradient is {result}:",
         "chain_front_many": "In Ng's network (one output, one hidden layer) this chain is the whole derivative; here it is "
@@ -230,7 +229,6 @@ PROSE: dict[str, dict[str, str]] = {
         "从代价往下的各个偏导数之积(其式 6)。逐个因子计算:",
         "factor": "因子",
         "is": "即",
-        "cost_derivative": "{cost} 代价的导数",
         "chain_front_one": "乘积的前面部分,即除最后一个因子以外的所有因子,就是 {delta}(Ng 的式 7):δ 保存了链式求导的部分结果,"
         "梯度为 {result}:",
         "chain_front_many": "在 Ng 的网络中(一个输出,一个隐藏层),这条链就是整个导数;这里它只是从权重到代价的 {n} 条路径之一。"
