@@ -30,6 +30,7 @@ from .test_numbers import ACTIVATION, COST, central_difference, cost_from_layer,
 NETWORKS = {
     "seed002-sigmoid-cross_entropy": ([3, 3, 1], "sigmoid", "sigmoid", "cross_entropy", (2, 1, 1)),
     "tanh-softmax-log_likelihood": ([3, 4, 3], "tanh", "softmax", "log_likelihood", (2, 2, 3)),
+    "softmax of 7, row by row": ([2, 3, 7], "tanh", "softmax", "quadratic", (2, 1, 2)),
     "softplus-softmax-quadratic": ([2, 3, 3, 3], "softplus", "softmax", "quadratic", (2, 3, 1)),
     "relu-identity-quadratic, a second-layer weight": ([2, 4, 3, 2], "relu", "identity", "quadratic", (3, 2, 4)),
     "leaky_relu-sigmoid-cross_entropy, output weight": ([3, 2, 2], "leaky_relu", "sigmoid", "cross_entropy", (3, 2, 1)),
@@ -266,8 +267,9 @@ def test_every_number_printed_in_the_derivation_is_one_checked_above(case):
     collect(d["derivation"])
     if d["proofs"]["bp1"]["jacobian"] is not None:  # the whole Jacobian-vector product, checked in test_bp1_term_by_term
         all_terms = np.array(d["proofs"]["bp1"]["grad_a"])[None, :] * np.array(d["proofs"]["bp1"]["jacobian"]).T
-        collect([all_terms.tolist(), all_terms.sum(axis=1).tolist()])
-    collect(d["derivation"]["path_sum"] - sum(p["product"] for p in d["derivation"]["paths"]))
+        collect([all_terms.tolist(), all_terms.sum(axis=1).tolist(), [np.sum(np.delete(r, i)) for i, r in enumerate(all_terms)]])
+    collect(d["derivation"]["path_sum"] - sum(p["product"] for p in d["derivation"]["paths"]))  # the paths not listed: their sum
+    collect(d["derivation"]["n_paths"] - len(d["derivation"]["paths"]))  # and their number
     l, j, k = d["derivation"]["weight"]
     layer = d["layers"][l - 2]
     collect([d["x"], d["weights"], [layer["a"] for layer in d["layers"]], [layer["delta"] for layer in d["layers"]], layer["dW"][j - 1][k - 1]])

@@ -21,10 +21,12 @@ from .derivation import Derivation, Path, multiplications
 from .formula import SIGMA_PRIME, Call, Frac, Math, Num, Paren, Sym, d_cost, indexed, partial, row, sum_of
 from .numbers import Numbers
 from .sections import computation_graph
-from .selection import FULL, shown_indices, terms
+from .selection import shown_indices, terms
 
-__all__ = ["derivation_blocks", "DEPTHS", "WIDTHS"]
+__all__ = ["derivation_blocks", "WHOLE", "DEPTHS", "WIDTHS"]
 
+#: Up to this many outputs, a coupled output's Jacobian-vector product is shown term by term; beyond, row by row.
+WHOLE = 5
 #: The depths (layers with weights) and widths of the table of multiplication counts.
 DEPTHS = (2, 3, 4, 6, 8)
 WIDTHS = (10, 100)
@@ -78,11 +80,18 @@ def _proofs_section(e: Numbers, d: Derivation, n: int) -> list:
         blocks.append(Equation(row(indexed("δ", L, j), "=", d_cost(a_k), Call(SIGMA_PRIME, z_j), *_checked(float(e.deltas[-1][j]), float(e.numerical_db[-1][j])))))
     else:
         blocks.append(Equation(row(indexed("δ", L, j), *_checked(float(e.deltas[-1][j]), float(e.numerical_db[-1][j])))))
-        if grad.size <= FULL:
-            all_terms = grad[None, :] * jacobian.T  # row j, column k: ∂C/∂a^L_k ∂a^L_k/∂z^L_j
+        all_terms = grad[None, :] * jacobian.T  # row j, column k: ∂C/∂a^L_k ∂a^L_k/∂z^L_j
+        if grad.size <= WHOLE:
             header = [Sym("j")] + [row(Sym("k"), "=", Num(float(k + 1), bare=True)) for k in range(grad.size)] + [Sym("∑", "k"), Sym("δ", "j", str(L))]
             rows = [[r + 1, *map(float, all_terms[r]), float(np.sum(all_terms[r])), float(e.deltas[-1][r])] for r in range(grad.size)]
             blocks += [Para(Words("proof_bp1_all", {"L": L})), Table(header, rows)]
+        else:
+            shown, note = shown_indices(e.deltas[-1], j), []
+            if len(shown) < grad.size:
+                note = [Para(Words("shown", {"shown": len(shown), "n": grad.size, "what": "|δ|"}))]
+            header = [Sym("j"), Words("diagonal"), Words("off_diagonal"), Sym("∑", "k"), Sym("δ", "j", str(L))]
+            rows = [[r + 1, float(all_terms[r, r]), float(np.sum(np.delete(all_terms[r], r))), float(np.sum(all_terms[r])), float(e.deltas[-1][r])] for r in shown]
+            blocks += [Para(Words("proof_bp1_rows", {"L": L})), *note, Table(header, rows)]
     # BP2: δ^l_j = Σ_k ∂z^{l+1}_k/∂z^l_j δ^{l+1}_k, ∂z^{l+1}_k/∂z^l_j = w^{l+1}_kj σ'(z^l_j).
     if d.bp2_neuron is None:
         blocks.append(Para(Words("bp2_none")))

@@ -100,6 +100,10 @@ PROSE: dict[str, dict[str, str]] = {
         "whole sum is needed, a Jacobian-vector product; for neuron {j}:",
         "proof_bp1_all": "The whole Jacobian-vector product, term by term: row j holds ∂C/∂a^{L}_k ∂a^{L}_k/∂z^{L}_j for "
         "every k, and sums to δ^{L}_j. The terms off the diagonal are those that an element-wise output would make zero.",
+        "proof_bp1_rows": "The whole Jacobian-vector product, row by row: for each j the term k = j, the sum of the terms "
+        "k ≠ j (those that an element-wise output would make zero), and their total, δ^{L}_j.",
+        "diagonal": "k = j",
+        "off_diagonal": "∑ over k ≠ j",
         "term": "term",
         "proof_bp2": "BP2. By the chain rule over the weighted inputs of the next layer, {eq}. Since {z}, the derivative "
         "is {dz}. Term by term for neuron {j} of layer {l}:",
@@ -221,6 +225,10 @@ PROSE: dict[str, dict[str, str]] = {
         "这里需要完整的和式,即雅可比矩阵与向量之积;对神经元 {j}:",
         "proof_bp1_all": "完整的雅可比矩阵与向量之积,逐项列出:第 j 行是每个 k 的 ∂C/∂a^{L}_k ∂a^{L}_k/∂z^{L}_j,其和为 δ^{L}_j。"
         "对角线以外的项,就是逐元素的输出会使之为零的那些项。",
+        "proof_bp1_rows": "完整的雅可比矩阵与向量之积,逐行列出:对每个 j,给出 k = j 的项、k ≠ j 各项之和(逐元素的输出会使之为零的那些项)"
+        "以及两者之和 δ^{L}_j。",
+        "diagonal": "k = j",
+        "off_diagonal": "k ≠ j 各项之和",
         "term": "项",
         "proof_bp2": "BP2。对下一层的带权输入应用链式法则,{eq}。由于 {z},其导数为 {dz}。对第 {l} 层第 {j} 个神经元逐项计算:",
         "proof_bp2_factor": "每一项都含有同一个因子 {sp};把它提到和式之外,就得到这个神经元的 BP2:",
