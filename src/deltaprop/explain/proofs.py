@@ -61,17 +61,21 @@ def _sum_equation(lhs: Math, factors: list[tuple[float, float]], total: float) -
 
 
 def _proofs_section(e: Numbers, d: Derivation, n: int) -> list:
-    net = e.network
-    L = len(net.sizes)
     w, theta = _weight_symbols(d)
     blocks: list = [Heading(Words("sec_proofs", {"n": n})), Para(Words("proofs_intro", {"w": w, "theta": theta}))]
-    # BP1: δ^L_j = Σ_k ∂C/∂a^L_k ∂a^L_k/∂z^L_j.
+    return blocks + _bp1_proof(e, d) + _bp2_proof(e, d) + _bp34_proof(e, d) + _chain(e, d)
+
+
+def _bp1_proof(e: Numbers, d: Derivation) -> list:
+    """BP1 by the chain rule over the output activations: δ^L_j = Σ_k ∂C/∂a^L_k ∂a^L_k/∂z^L_j, term by term."""
+    net = e.network
+    L = len(net.sizes)
     j, output = d.bp1_neuron, net.activations[-1]
     grad, jacobian = e.grad_activations[-1], d.jacobians[-1]
     a_k, z_j = indexed("a", L, j), indexed("z", L, j)
     general = row(indexed("δ", L, j), "=", d_cost(z_j), "=", Sym("∑", "k"), d_cost(Sym("a", "k", str(L))), partial(Sym("a", "k", str(L)), z_j))
     key = "proof_bp1" if output.elementwise else "proof_bp1_softmax"
-    blocks += [Para(Words(key, {"eq": general, "act": output.name, "j": j + 1})), Equation(general)]
+    blocks = [Para(Words(key, {"eq": general, "act": output.name, "j": j + 1})), Equation(general)]
     ks = shown_indices(grad, j)
     blocks.append(Table([Sym("k"), d_cost(Sym("a", "k", str(L))), partial(Sym("a", "k", str(L)), z_j), Words("term")],
                         [[k + 1, float(grad[k]), float(jacobian[k, j]), float(grad[k] * jacobian[k, j])] for k in ks]))
@@ -92,40 +96,57 @@ def _proofs_section(e: Numbers, d: Derivation, n: int) -> list:
             header = [Sym("j"), Words("diagonal"), Words("off_diagonal"), Sym("∑", "k"), Sym("δ", "j", str(L))]
             rows = [[r + 1, float(all_terms[r, r]), float(np.sum(np.delete(all_terms[r], r))), float(np.sum(all_terms[r])), float(e.deltas[-1][r])] for r in shown]
             blocks += [Para(Words("proof_bp1_rows", {"L": L})), *note, Table(header, rows)]
-    # BP2: δ^l_j = Σ_k ∂z^{l+1}_k/∂z^l_j δ^{l+1}_k, ∂z^{l+1}_k/∂z^l_j = w^{l+1}_kj σ'(z^l_j).
+    return blocks
+
+
+def _bp2_proof(e: Numbers, d: Derivation) -> list:
+    """BP2 by the chain rule over the next layer's weighted inputs: δ^l_j = Σ_k ∂z^{l+1}_k/∂z^l_j δ^{l+1}_k,
+    with ∂z^{l+1}_k/∂z^l_j = w^{l+1}_kj σ'(z^l_j), term by term; then σ'(z^l_j) taken out of the sum."""
     if d.bp2_neuron is None:
-        blocks.append(Para(Words("bp2_none")))
-    else:
-        l, j = d.bp2_neuron
-        z_j, delta_next = indexed("z", l, j), e.deltas[l - 1]
-        W_next, sp = net.weights[l - 1], float(e.derivatives[l - 2][j])
-        dz = partial(Sym("z", "k", str(l + 1)), z_j)
-        general = row(indexed("δ", l, j), "=", Sym("∑", "k"), d_cost(Sym("z", "k", str(l + 1))), dz, "=", Sym("∑", "k"), dz, Sym("δ", "k", str(l + 1)))
-        z_next = row(Sym("z", "k", str(l + 1)), "=", Sym("∑", "i"), Sym("w", "ki", str(l + 1)), Call(Sym("σ"), Sym("z", "i", str(l))), "+", Sym("b", "k", str(l + 1)))
-        derivative = row(dz, "=", _column(l + 1, j), Call(SIGMA_PRIME, z_j))
-        blocks += [Para(Words("proof_bp2", {"eq": general, "z": z_next, "dz": derivative, "j": j + 1, "l": l})), Equation(general), Equation(derivative)]
-        ks = shown_indices(delta_next, int(np.argmax(np.abs(d.bp2_terms))))
-        blocks.append(Table([Sym("k"), _column(l + 1, j), Call(SIGMA_PRIME, z_j), dz, Sym("δ", "k", str(l + 1)), Words("term")],
-                            [[k + 1, float(W_next[k, j]), sp, float(d.bp2_factors[k]), float(delta_next[k]), float(d.bp2_terms[k])] for k in ks]))
-        blocks += _sum_equation(indexed("δ", l, j), [(float(d.bp2_factors[k]), float(delta_next[k])) for k in range(delta_next.size)], float(np.sum(d.bp2_terms)))
-        back = float(W_next[:, j] @ delta_next)  # Σ_k w^{l+1}_kj δ^{l+1}_k
-        blocks += [Para(Words("proof_bp2_factor", {"sp": Call(SIGMA_PRIME, z_j)})),
-                   Equation(row(indexed("δ", l, j), "=", Paren(row(Sym("∑", "k"), _column(l + 1, j), Sym("δ", "k", str(l + 1)))),
-                                Call(SIGMA_PRIME, z_j), "=", Num(back), "×", Num(sp), *_checked(float(e.deltas[l - 2][j]), float(e.numerical_db[l - 2][j]))))]
-    # BP3 and BP4: ∂z^l_j/∂b^l_j = 1, ∂z^l_j/∂w^l_jk = a^{l−1}_k.
+        return [Para(Words("bp2_none"))]
+    net = e.network
+    l, j = d.bp2_neuron
+    z_j, delta_next = indexed("z", l, j), e.deltas[l - 1]
+    W_next, sp = net.weights[l - 1], float(e.derivatives[l - 2][j])
+    dz = partial(Sym("z", "k", str(l + 1)), z_j)
+    general = row(indexed("δ", l, j), "=", Sym("∑", "k"), d_cost(Sym("z", "k", str(l + 1))), dz, "=", Sym("∑", "k"), dz, Sym("δ", "k", str(l + 1)))
+    z_next = row(Sym("z", "k", str(l + 1)), "=", Sym("∑", "i"), Sym("w", "ki", str(l + 1)), Call(Sym("σ"), Sym("z", "i", str(l))), "+", Sym("b", "k", str(l + 1)))
+    derivative = row(dz, "=", _column(l + 1, j), Call(SIGMA_PRIME, z_j))
+    blocks = [Para(Words("proof_bp2", {"eq": general, "z": z_next, "dz": derivative, "j": j + 1, "l": l})), Equation(general), Equation(derivative)]
+    ks = shown_indices(delta_next, int(np.argmax(np.abs(d.bp2_terms))))
+    blocks.append(Table([Sym("k"), _column(l + 1, j), Call(SIGMA_PRIME, z_j), dz, Sym("δ", "k", str(l + 1)), Words("term")],
+                        [[k + 1, float(W_next[k, j]), sp, float(d.bp2_factors[k]), float(delta_next[k]), float(d.bp2_terms[k])] for k in ks]))
+    blocks += _sum_equation(indexed("δ", l, j), [(float(d.bp2_factors[k]), float(delta_next[k])) for k in range(delta_next.size)], float(np.sum(d.bp2_terms)))
+    back = float(W_next[:, j] @ delta_next)  # Σ_k w^{l+1}_kj δ^{l+1}_k
+    blocks += [Para(Words("proof_bp2_factor", {"sp": Call(SIGMA_PRIME, z_j)})),
+               Equation(row(indexed("δ", l, j), "=", Paren(row(Sym("∑", "k"), _column(l + 1, j), Sym("δ", "k", str(l + 1)))),
+                            Call(SIGMA_PRIME, z_j), "=", Num(back), "×", Num(sp), *_checked(float(e.deltas[l - 2][j]), float(e.numerical_db[l - 2][j]))))]
+    return blocks
+
+
+def _bp34_proof(e: Numbers, d: Derivation) -> list:
+    """BP3 and BP4 in one line each, from ∂z^l_j/∂b^l_j = 1 and ∂z^l_j/∂w^l_jk = a^{l−1}_k."""
+    w, _ = _weight_symbols(d)
     l, j, k = d.weight[0], d.weight[1] - 1, d.weight[2] - 1
     z_j, b_j, a_k, delta = indexed("z", l, j), indexed("b", l, j), indexed("a", l - 1, k), float(e.deltas[l - 2][j])
     z_sum = row(z_j, "=", Sym("∑", "k"), Sym("w", f"{j + 1}k" if j < 9 else f"{j + 1},k", str(l)), Sym("a", "k", str(l - 1)), "+", b_j)
-    blocks += [
+    return [
         Para(Words("proof_bp34", {"z": z_sum, "dzdb": row(partial(z_j, b_j), "=", Num(1.0, bare=True)), "dzdw": row(partial(z_j, w), "=", a_k)})),
         Equation(row(d_cost(b_j), "=", d_cost(z_j), partial(z_j, b_j), "=", indexed("δ", l, j), "×", Num(1.0), *_checked(float(e.db[l - 2][j]), float(e.numerical_db[l - 2][j])))),
         Equation(row(d_cost(w), "=", d_cost(z_j), partial(z_j, w), "=", indexed("δ", l, j), a_k, "=", Num(delta), "×", Num(float(e.activations[l - 2][k])),
                      *_checked(d.backprop, float(e.numerical_dW[l - 2][j, k])))),
     ]
-    # Ng's chain: the factors along one path, from the cost down, as Ng writes them.
+
+
+def _chain(e: Numbers, d: Derivation) -> list:
+    """Ng's chain for the weight: the factors along one path, from the cost down as Ng writes them;
+    its front part is δ^l_j when it is the only path."""
+    w, theta = _weight_symbols(d)
+    l, j, k = d.weight[0], d.weight[1] - 1, d.weight[2] - 1
+    a_k, delta = indexed("a", l - 1, k), float(e.deltas[l - 2][j])
     chain = _factors(e, d, d.chain)[::-1]
-    blocks += [
-        Para(Words("chain", {"theta": theta, "w": w, "J": Sym("J(Θ)"), "C": Sym("C")})),
+    blocks = [
+        Para(Words("chain", {"theta": theta, "w": w, "C": Sym("C")})),
         Equation(row(d_cost(w), "=", *[f for f, _, _ in chain])),
         Table([Words("factor"), Words("is"), Words("value")], [[f, what, value] for f, what, value in chain]),
         Equation(row("=", *[item for _, _, v in chain for item in (Num(v), "×")][:-1], "=", Num(d.chain.product, bare=True))),
