@@ -219,7 +219,7 @@ class Derivation:
             jacobians=jacobians,
             bp1_neuron=jL,
             bp1_terms=grad_a * jacobians[-1][:, jL],  # ∂C/∂a^L_k ∂a^L_k/∂z^L_j
-            bp2_neuron=None if bp2_neuron is None else (bp2_neuron[0], bp2_neuron[1]),
+            bp2_neuron=bp2_neuron,
             bp2_factors=bp2_factors,
             bp2_terms=bp2_terms,
             chain=chain,
