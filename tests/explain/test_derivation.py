@@ -455,8 +455,7 @@ def test_every_activation_and_cost_pairing_has_the_path_sum_of_backprop(hidden, 
     assert abs(d.path_sum - d.backprop) <= 1e-12
 
 
-@settings(max_examples=60, deadline=None)
-@given(networks())
+@given(networks())  # the profile's number of examples (tests/conftest.py)
 def test_the_path_sum_equals_backprop_to_1e_12(case):
     net, x, y, weight = case
     d = explain(net, x, y, derive=True, weight=weight).derivation
@@ -466,7 +465,7 @@ def test_the_path_sum_equals_backprop_to_1e_12(case):
     assert d.backprop == net.gradients(x[None, :], y[None, :]).dW[l - 2][j - 1, k - 1]
 
 
-@settings(max_examples=30, deadline=None)
+@settings(max_examples=50)
 @given(networks())
 def test_the_accumulated_path_sum_is_the_enumerated_one(case):
     net, x, y, weight = case
