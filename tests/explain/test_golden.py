@@ -78,3 +78,5 @@ def test_markdown_keeps_its_latex_balanced(default, derived, derive):
     assert md.count("$$") % 2 == 0 and md.replace("$$", "").count("$") % 2 == 0
     for equation in re.findall(r"\$\$\n(.*?)\n\$\$", md, flags=re.S):
         assert equation.count(r"\left") == equation.count(r"\right") and equation.count("{") == equation.count("}")
+    for math in re.findall(r"\$\$?(.*?)\$\$?", md, flags=re.S):
+        assert math.isascii(), math  # every symbol a LaTeX command: → is \to, δ is \delta

@@ -28,7 +28,7 @@ __all__ = [
 _TEX = {
     "δ": r"\delta ", "σ": r"\sigma ", "η": r"\eta ", "Θ": r"\Theta ", "∂": r"\partial ", "∇": r"\nabla ",
     "∑": r"\sum ", "⊙": r"\odot ", "×": r"\times ", "←": r"\leftarrow ", "≈": r"\approx ",
-    "−": "-", "′": "'", "⟨": r"\langle ", "⟩": r"\rangle ", "…": r"\dots ", "½": r"\tfrac{1}{2}",
+    "−": "-", "′": "'", "⟨": r"\langle ", "⟩": r"\rangle ", "…": r"\dots ", "½": r"\tfrac{1}{2}", "→": r"\to ",
 }
 _SUP = dict(zip("0123456789+−-()lLTjkni", "⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻⁻⁽⁾ˡᴸᵀʲᵏⁿⁱ"))
 _SUB = dict(zip("0123456789+−-()ajklinotu,", "₀₁₂₃₄₅₆₇₈₉₊₋₋₍₎ₐⱼₖₗᵢₙₒₜᵤ,"))
