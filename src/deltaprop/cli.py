@@ -261,6 +261,10 @@ def _build_parser() -> _Parser:
     explain.add_argument("--target", metavar="Y", help="the target: a class label, or one number per output, comma-separated (default: from --seed)")
     explain.add_argument("--lr", type=_positive_float, help="also show one step of gradient descent with this learning rate η")
     explain.add_argument("--neuron", metavar="LAYER,INDEX", help="the neuron whose path is worked out, e.g. 2,3: layer 2 is the first after the input, neurons count from 1")
+    explain.add_argument("--derive", action="store_true",
+                         help="also show why the equations hold: the chain-rule proofs of BP1-BP4 with the numbers, Ng's chain, "
+                         "the path sum of a weight and the multiplications that caching delta saves")
+    explain.add_argument("--weight", metavar="L,J,K", help="with --derive: the weight w^l_jk derived, e.g. 3,1,2 (default 2,1,1, the first layer's first weight)")
 
     report = commands.add_parser(
         "report",
@@ -927,7 +931,15 @@ def _explain(args: argparse.Namespace) -> int:
             neuron = tuple(int(part) for part in args.neuron.split(","))
         except ValueError:
             raise ValueError(f"--neuron must be LAYER,INDEX like 2,3; got {args.neuron!r}") from None
-    explanation = explain(net, x, y, lr=args.lr, neuron=neuron, lang=args.lang)
+    weight = None
+    if args.weight is not None:
+        if not args.derive:
+            raise ValueError("--weight picks the weight of the derivation; give --derive too")
+        try:
+            weight = tuple(int(part) for part in args.weight.split(","))
+        except ValueError:
+            raise ValueError(f"--weight must be L,J,K like 2,1,1; got {args.weight!r}") from None
+    explanation = explain(net, x, y, lr=args.lr, neuron=neuron, lang=args.lang, derive=args.derive, weight=weight)
     if args.format == "text" and args.out is None and sys.stdout.isatty():
         from rich.console import Console
 
