@@ -63,6 +63,20 @@ def test_auto_alternates_then_keeps_one_choice_per_batch_size():
     assert threads.chosen == {128: most, 7: 1}
 
 
+def test_a_second_run_of_the_same_kind_in_the_process_keeps_the_first_ones_choice():
+    first = BlasThreads("auto", ("a kind of run only this test makes",))
+    most = first.available()
+    if most < 2:
+        pytest.skip("the BLAS has one thread here: nothing to choose")
+    for _ in range(2 * CALIBRATION_STEPS):
+        k = first.for_batch(64)
+        first.record(64, k, 1.0 if k == 1 else 0.5)
+    second = BlasThreads("auto", ("a kind of run only this test makes",))
+    assert second.for_batch(64) == most and second.chosen == {64: most}
+    other = BlasThreads("auto", ("another kind",))
+    assert other.for_batch(64) == 1 and other.chosen == {}  # it measures: one thread first
+
+
 def test_the_choice_travels_with_the_state():
     net, X, y = problem()
     trainer = dp.Trainer(net, X, y, batch_size=8)

@@ -6,7 +6,8 @@ deal instead (OpenBLAS's threads wait for each other, measured 2–3× slower pe
 :class:`~deltaprop.training.trainer.Trainer` with ``threads="auto"`` times its own first steps of
 each batch size, alternating one thread and all of them, and keeps the faster setting for the
 rest of the run (all threads only when clearly faster). No step is wasted: the calibration steps
-are training steps.
+are training steps. The choice is kept for the process, by network shape, dtype and batch size,
+so that a second run of the same kind in the same process takes the same count without measuring.
 
 The thread count can change the last bits of a product (the BLAS splits the work differently),
 so the choice is part of the run's state: it is saved with it and a resumed run keeps it. Pass an
@@ -28,6 +29,8 @@ CALIBRATION_STEPS = 4
 CLEARLY_FASTER = 0.9
 
 _controller: Any = None
+#: (sizes, dtype, batch size, most threads) → the count "auto" chose in this process.
+_chosen_here: dict[tuple, int] = {}
 
 
 def _blas() -> Any:
@@ -47,6 +50,9 @@ class BlasThreads:
     ----------
     setting : "auto", int or None
         ``"auto"`` measures (see the module); an int ≥ 1 fixes the count; ``None`` leaves it.
+    kind : tuple, optional
+        What makes two runs' steps alike (the Trainer gives the network's sizes and dtype):
+        ``"auto"`` reuses a count chosen in this process for the same kind and batch size.
 
     Attributes
     ----------
@@ -54,8 +60,8 @@ class BlasThreads:
         Batch size → thread count, once known (``"auto"``: after the calibration steps).
     """
 
-    def __init__(self, setting: str | int | None) -> None:
-        self.setting = setting
+    def __init__(self, setting: str | int | None, kind: tuple = ()) -> None:
+        self.setting, self.kind = setting, kind
         self.chosen: dict[int, int] = {}
         self._timings: dict[int, dict[int, list[float]]] = {}
         self._saved: dict[str, int] = {}
@@ -75,9 +81,10 @@ class BlasThreads:
         if n in self.chosen:
             return self.chosen[n]
         most = self._most()
-        if most == 1:
-            self.chosen[n] = 1
-            return 1
+        earlier = _chosen_here.get((*self.kind, n, most))
+        if most == 1 or earlier is not None:
+            self.chosen[n] = earlier or 1
+            return self.chosen[n]
         timings = self._timings.setdefault(n, {1: [], most: []})
         return 1 if len(timings[1]) <= len(timings[most]) else most
 
@@ -90,7 +97,7 @@ class BlasThreads:
         if all(len(t) >= CALIBRATION_STEPS for t in timings.values()):
             (one, ones), (most, mosts) = sorted(timings.items())
             faster = np.median(mosts) < CLEARLY_FASTER * np.median(ones)
-            self.chosen[n] = most if faster else one
+            self.chosen[n] = _chosen_here[(*self.kind, n, most)] = most if faster else one
             del self._timings[n]
 
     def apply(self, threads: int | None) -> None:

@@ -292,7 +292,7 @@ class Trainer:
         if not (threads is None or threads == "auto" or (isinstance(threads, int) and not isinstance(threads, bool) and threads >= 1)):
             raise ValueError(f"threads must be 'auto', a whole number ≥ 1 or None; got {threads!r}")
         self.train_metrics = train_metrics
-        self._threads = BlasThreads(threads)
+        self._threads = BlasThreads(threads, (tuple(net.sizes), net.dtype.name))
         l2, l1 = non_negative("l2", l2), non_negative("l1", l1)
         self.net, self.optimizer, self.shuffle = net, SGD(lr=0.5) if optimizer is None else optimizer, bool(shuffle)
         self.base_lr = self.optimizer.lr
