@@ -285,4 +285,4 @@ def _integer(query: dict[str, list[str]], name: str) -> int:
 
 
 def _no_constant(name: str) -> None:
-    raise ValueError(f"the body is not JSON: {name} is not a JSON value")
+    raise ValueError(f"{name} is not a JSON value")

@@ -159,7 +159,6 @@ class Session:
         self._control = threading.Lock()
         self._thread: threading.Thread | None = None
         self._stop = threading.Event()
-        self._folder = tempfile.TemporaryDirectory(prefix="deltaprop-playground-")
         self._frames: dict[tuple, dict] = {}
         self.table: Path | None = None
         if table is not None:
@@ -171,6 +170,7 @@ class Session:
         self._runs = 0
         self._run = self._new_run(settings or Settings())
         self._runs = self._run.number
+        self._folder = tempfile.TemporaryDirectory(prefix="deltaprop-playground-")  # for tables the page sends
         self._publish()
 
     # ---------------------------------------------------------------- what is offered
