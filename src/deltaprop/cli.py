@@ -984,12 +984,12 @@ def _playground(args: argparse.Namespace) -> int:
     except OSError as e:
         session.close()
         raise OSError(f"cannot listen on {args.host}:{args.port}: {e.strerror or e}") from None
-    print(server.url, flush=True)
     if args.host not in ("127.0.0.1", "localhost", "::1"):
         warnings.warn(f"the playground listens on {args.host}: other machines that reach it can drive it; "
                       "use the default 127.0.0.1 to keep it to this machine")
     print(f"training a {'-'.join(map(str, session.snapshot.net.sizes))} network on {session.settings.dataset if session.settings.dataset != CSV else table.name}; "
           "Ctrl-C stops the server", file=sys.stderr, flush=True)
+    print(server.url, flush=True)
     if not args.no_browser:
         webbrowser.open(server.url)
     try:

@@ -91,7 +91,7 @@ class PlaygroundServer(ThreadingHTTPServer):
 
     def start(self) -> threading.Thread:
         """Serve in a background thread (for tests and benchmarks); return it."""
-        thread = threading.Thread(target=self.serve_forever, name="deltaprop-playground-server", daemon=True)
+        thread = threading.Thread(target=self.serve_forever, args=(0.05,), name="deltaprop-playground-server", daemon=True)
         thread.start()
         return thread
 
