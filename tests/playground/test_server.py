@@ -154,7 +154,9 @@ def test_frames_stream_while_training_and_hold_the_surface_of_the_weights(client
         line = stream.readline()
         assert line.startswith(b"data: ")
         frame = json.loads(line[6:])
-        assert frame["step"] == 40 and frame["weights"] == state["weights"]
+        assert frame["step"] == 40
+        for W, sent in zip(state["weights"], frame["weights"]):  # float32 bytes: the weights exactly
+            assert np.frombuffer(base64.b64decode(sent["v"]), "<f4").reshape(sent["shape"]).tolist() == W
         assert [len(layer) for layer in frame["neurons"]] == state["sizes"][1:]
         assert len(frame["curve"]) == state["epoch"]
         data = run_data(Settings(), None)
@@ -162,6 +164,11 @@ def test_frames_stream_while_training_and_hold_the_surface_of_the_weights(client
         values = heat["lo"] + np.frombuffer(base64.b64decode(heat["v"]), np.uint8) * (heat["hi"] - heat["lo"]) / 255
         expected = network_of(state).predict_proba(data.grid(SURFACE_GRID))[:, 0]
         assert np.abs(values - expected).max() <= (heat["hi"] - heat["lo"]) / 255 / 2 + 1e-6
+        heat = frame["neurons"][0][2]  # neuron 3 of layer 2, on every second point of the surface's grid
+        values = heat["lo"] + np.frombuffer(base64.b64decode(heat["v"]), np.uint8) * (heat["hi"] - heat["lo"]) / 255
+        points = data.grid(SURFACE_GRID).reshape(SURFACE_GRID, SURFACE_GRID, 2)[::2, ::2].reshape(-1, 2)
+        expected = np.tanh(points @ np.array(state["weights"][0][2]) + state["biases"][0][2])
+        assert values.shape == (1024,) and np.abs(values - expected).max() <= (heat["hi"] - heat["lo"]) / 255 / 2 + 1e-6
         client.control(action="play")
         steps = []
         for _ in range(5):

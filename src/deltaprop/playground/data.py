@@ -27,8 +27,8 @@ __all__ = ["RunData", "run_data", "check_table", "MAX_CLASSES", "GRID", "SURFACE
 
 #: A table's integer labels with at most this many distinct values are classes; more are a quantity.
 MAX_CLASSES = 10
-#: Points per side of each neuron's heat-map, and of the decision surface.
-GRID, SURFACE_GRID = 24, 64
+#: Points per side of each neuron's heat-map, and of the decision surface (a multiple of it).
+GRID, SURFACE_GRID = 32, 64
 
 
 @dataclass

@@ -35,13 +35,11 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from .downloads import download
-from .session import Conflict, Session, curve
+from .session import FPS, Conflict, Session, curve
 from .settings import LIMITS
 
 __all__ = ["PlaygroundServer", "FPS", "HEARTBEAT_SECONDS", "LOOPBACK"]
 
-#: The most frames a second one event stream sends.
-FPS = 30
 #: An idle event stream sends a comment this often, so that a closed page is noticed.
 HEARTBEAT_SECONDS = 10.0
 #: The host names that are this machine itself.
@@ -230,6 +228,13 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Connection", "close")
         self.end_headers()
         self.close_connection = True
+        session.listeners += 1
+        try:
+            self._stream(session)
+        finally:
+            session.listeners -= 1
+
+    def _stream(self, session: Session) -> None:
         shown, run, epochs, quiet_since = None, None, 0, time.monotonic()
         while not self.server.closing.is_set():
             started = time.monotonic()

@@ -45,10 +45,13 @@ from ..validation import all_finite, integer
 from .data import GRID, SURFACE_GRID, RunData, check_table, run_data
 from .settings import CSV, LIMITS, Settings, choices
 
-__all__ = ["Session", "Snapshot", "Conflict", "curve", "outputs_for", "SLICE_SECONDS", "ACTIONS"]
+__all__ = ["Session", "Snapshot", "Conflict", "curve", "outputs_for", "SLICE_SECONDS", "FPS", "ACTIONS"]
 
-#: How long the training thread steps between two snapshots.
+#: How long the training thread steps before it looks whether it is told to stop.
 SLICE_SECONDS = 0.01
+#: The most frames a second: while playing, the training thread publishes a snapshot (and, for
+#: a page that listens, computes its frame) this often, so drawing never waits for the GIL.
+FPS = 30
 #: What ``POST /api/control`` may ask.
 ACTIONS = ("play", "pause", "step", "reset", "configure")
 
@@ -160,6 +163,7 @@ class Session:
         self._thread: threading.Thread | None = None
         self._stop = threading.Event()
         self._frames: dict[tuple, dict] = {}
+        self.listeners = 0  # event streams open: frames are computed for them
         self.table: Path | None = None
         if table is not None:
             self.table = Path(table)
@@ -304,14 +308,20 @@ class Session:
         """The training thread: slices of steps, a snapshot after each, until told to stop."""
         trainer = run.trainer
         run.speed.append((time.perf_counter(), run.examples))
+        publish = 0.0
         try:
             while not self._stop.is_set():
                 end = time.perf_counter() + SLICE_SECONDS
                 while time.perf_counter() < end:
                     trainer.step()
                 self._settle(run)
-                run.speed.append((time.perf_counter(), run.examples))
-                self._publish(playing=True)
+                now = time.perf_counter()
+                if now >= publish:
+                    publish = now + 1.0 / FPS
+                    run.speed.append((now, run.examples))
+                    self._publish(playing=True)
+                    if self.listeners:
+                        self.frame(self.snapshot)
         except TrainingDiverged as e:
             run.diverged = str(e)
         except Exception as e:  # the thread must not die silently: the page shows why it stopped
@@ -393,8 +403,8 @@ class Session:
         return tuple(c if np.isfinite(c) else None for c in costs)
 
     def frame(self, snap: Snapshot) -> dict[str, Any]:
-        """One frame for the page: the counters, the costs, the weights, every neuron's
-        activation over the input plane (24 × 24 points) and the output's over 64 × 64,
+        """One frame for the page: the counters, the costs, the weights (float32, base64), every neuron's
+        activation over the input plane (32 × 32 points: every second one of the 64 × 64 the output's surface has),
         each as bytes 0…255 between its lowest and highest value. Cached per snapshot."""
         key = (snap.run, snap.steps, snap.playing, snap.diverged)
         cached = self._frames.get(key)
@@ -402,14 +412,15 @@ class Session:
             return cached
         run = snap.source
         cost, test_cost = self._costs(snap, run)
-        with np.errstate(over="ignore", invalid="ignore"):
-            _, small = forward(snap.net, snap.net.inputs(run.data.grid(GRID)))
+        with np.errstate(over="ignore", invalid="ignore"):  # one pass over the plane: the surface, and every second point for the neurons
             _, large = forward(snap.net, snap.net.inputs(run.data.grid(SURFACE_GRID)))
+        step = SURFACE_GRID // GRID
+        small = [a.reshape(SURFACE_GRID, SURFACE_GRID, -1)[::step, ::step].reshape(GRID * GRID, -1) for a in large]
         frame = {
             "run": snap.run, "step": snap.steps, "epoch": snap.epoch, "examples": snap.examples,
             "playing": snap.playing, "diverged": snap.diverged, "examples_per_second": snap.examples_per_second,
             "cost": cost, "test_cost": test_cost,
-            "weights": [W.tolist() for W in snap.net.weights], "biases": [b.tolist() for b in snap.net.biases],
+            "weights": [_floats(W) for W in snap.net.weights], "biases": [_floats(b) for b in snap.net.biases],
             "grid": GRID, "surface_grid": SURFACE_GRID,
             "neurons": [[_heat(a[:, j]) for j in range(a.shape[1])] for a in small[1:]],
             "surface": [_heat(large[-1][:, j]) for j in range(large[-1].shape[1])],
@@ -490,6 +501,11 @@ def _json_values(value: Any) -> Any:
 
 def _finite(value: float) -> float | None:
     return float(value) if np.isfinite(value) else None
+
+
+def _floats(array: np.ndarray) -> dict[str, Any]:
+    """An array as float32 bytes (little-endian) in base64, with its shape: {shape, v}."""
+    return {"shape": list(array.shape), "v": base64.b64encode(array.astype("<f4").tobytes()).decode("ascii")}
 
 
 def _heat(values: np.ndarray) -> dict[str, Any]:
