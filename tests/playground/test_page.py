@@ -103,7 +103,7 @@ def test_a_divergence_is_named_not_drawn(page: tuple, client: Client) -> None:
     page, problems = page
     query = urllib.parse.urlencode({"hidden": "8,8", "activations": "relu,relu", "output": "identity", "cost": "quadratic", "lr": 60, "batch_size": 1})
     page.goto(client.server.url + "?" + query)
-    page.wait_for_selector('canvas.neuron[data-layer="4"][data-neuron="1"]')
+    page.wait_for_function("() => document.getElementById('lr').value === '60'")  # the URL's run, not the first
     page.click("#play")
     page.wait_for_selector("#diverged", state="visible", timeout=60_000)
     assert page.text_content("#diverged").startswith("training diverged in epoch 1, step ")

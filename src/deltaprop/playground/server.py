@@ -256,7 +256,11 @@ class _Handler(BaseHTTPRequestHandler):
 
     # ---------------------------------------------------------------- answers
     def _json(self, value: object, status: HTTPStatus = HTTPStatus.OK) -> None:
-        self._send(json.dumps(value, allow_nan=False).encode("utf-8"), "application/json", status)
+        try:
+            text = json.dumps(value, allow_nan=False)
+        except ValueError as e:  # a NaN in an answer is the server's fault, not the request's
+            text, status = json.dumps({"error": f"the answer could not be written as JSON: {e}"}), HTTPStatus.INTERNAL_SERVER_ERROR
+        self._send(text.encode("utf-8"), "application/json", status)
 
     def _send(self, content: bytes, media: str, status: HTTPStatus, headers: dict[str, str] | None = None) -> None:
         self.send_response(status)

@@ -243,8 +243,11 @@ class Session:
             n_train = self._run.trainer.n_train
             if settings.probe >= n_train:
                 raise ValueError(f"probe must be the index of a training example, from 0 to {n_train - 1}; got {settings.probe}")
+            playing = self._halt()  # a snapshot is taken only while no thread changes the weights
             self._run.settings = settings
             self._publish()
+            if playing:
+                self._play()
             return
         self._replace(self._new_run(settings))
 
@@ -282,9 +285,10 @@ class Session:
         if self._thread is not None:
             return
         self._stop.clear()
-        self._thread = threading.Thread(target=self._train, args=(self._run,), name="deltaprop-playground-training", daemon=True)
-        self._thread.start()
-        self._publish()
+        thread = threading.Thread(target=self._train, args=(self._run,), name="deltaprop-playground-training", daemon=True)
+        self._publish(playing=True)  # before the thread starts: from then on only it reads the weights it changes
+        self._thread = thread
+        thread.start()
 
     def _halt(self) -> bool:
         """Stop the training thread; return whether it was running."""
