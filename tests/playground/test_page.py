@@ -79,6 +79,13 @@ def test_play_lowers_the_cost_and_a_clicked_neuron_shows_the_librarys_delta(page
     page.click('canvas.neuron[data-layer="4"][data-neuron="1"]')  # the output: BP1
     page.wait_for_function("() => document.getElementById('panel').textContent.includes('BP1')")
     assert float(page.get_attribute("#panel-delta", "data-value")) == pytest.approx(grads.deltas[2][0, 0], rel=1e-12, abs=1e-15)
+
+    # the link from neuron 1 of layer 2 to neuron 1 of layer 3, clicked half-way: BP4 for w³₁₁
+    start, end = (page.locator(f'canvas.neuron[data-layer="{l}"][data-neuron="1"]').bounding_box() for l in (2, 3))
+    page.mouse.click((start["x"] + start["width"] + end["x"]) / 2, start["y"] + start["height"] / 2 + (end["y"] - start["y"]) / 2)
+    page.wait_for_selector("#panel-dw")
+    assert float(page.get_attribute("#panel-dw", "data-value")) == pytest.approx(grads.dW[1][0, 0], rel=1e-12, abs=1e-15)
+    assert "BP4" in page.text_content("#panel-bp4") and "numerical" in page.text_content("#panel-bp4")
     assert problems == []
 
 

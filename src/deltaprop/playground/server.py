@@ -228,11 +228,11 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Connection", "close")
         self.end_headers()
         self.close_connection = True
-        session.listeners += 1
+        session.listen(+1)
         try:
             self._stream(session)
         finally:
-            session.listeners -= 1
+            session.listen(-1)
 
     def _stream(self, session: Session) -> None:
         shown, run, epochs, quiet_since = None, None, 0, time.monotonic()

@@ -163,7 +163,8 @@ class Session:
         self._thread: threading.Thread | None = None
         self._stop = threading.Event()
         self._frames: dict[tuple, dict] = {}
-        self.listeners = 0  # event streams open: frames are computed for them
+        self._listening = threading.Lock()
+        self.listeners = 0  # event streams open: the training thread computes frames for them
         self.table: Path | None = None
         if table is not None:
             self.table = Path(table)
@@ -306,6 +307,11 @@ class Session:
         with self._control:
             self._halt()
         self._folder.cleanup()
+
+    def listen(self, change: int) -> None:
+        """Count an event stream opening (+1) or closing (−1)."""
+        with self._listening:
+            self.listeners += change
 
     # ---------------------------------------------------------------- training
     def _train(self, run: _Run) -> None:
