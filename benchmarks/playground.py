@@ -71,7 +71,7 @@ def main() -> None:
                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env)
     try:
         base = proc.stdout.readline().strip()
-        print(f"| network | frames/s at the client | examples/s trained | bytes/frame |\n|---|---|---|---|")
+        print("| network | frames/s at the client | examples/s trained | bytes/frame |\n|---|---|---|---|")
         for label, settings in CONFIGURATIONS:
             fps, speed, size = measure(base, settings, args.seconds)
             print(f"| {label} | {fps:.1f} | {speed:,.0f} | {size:,.0f} |", flush=True)

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 import numpy as np
 import pytest
 
-from deltaprop.playground import PlaygroundServer, Session
+from deltaprop.playground import PlaygroundServer
 
 from .conftest import Client
 from .test_server import network_of
