@@ -10,6 +10,8 @@ from collections.abc import Iterator
 import numpy as np
 import pytest
 
+import deltaprop as dp
+
 from deltaprop.playground import PlaygroundServer
 
 from .conftest import Client
@@ -115,4 +117,19 @@ def test_a_divergence_is_named_not_drawn(page: tuple, client: Client) -> None:
     page.wait_for_selector("#diverged", state="visible", timeout=60_000)
     assert page.text_content("#diverged").startswith("training diverged in epoch 1, step ")
     assert page.is_disabled("#play")
+    assert problems == []
+
+
+def test_a_csv_chosen_in_the_page_becomes_the_data_set(page: tuple, client: Client, tmp_path) -> None:
+    page, problems = page
+    X, y = dp.datasets.SYNTHETIC["spirals"](n=120, noise=0.02, seed=2, arms=3)
+    table = tmp_path / "three.csv"
+    table.write_text("u,v,kind\n" + "".join(f"{a},{b},{'abc'[k]}\n" for (a, b), k in zip(X, y)))
+    page.goto(client.server.url)
+    page.wait_for_selector('canvas.neuron[data-layer="4"][data-neuron="1"]')
+    page.set_input_files("#csvfile", str(table))
+    page.wait_for_selector('canvas.neuron[data-layer="4"][data-neuron="3"]')
+    assert page.input_value("#dataset") == "csv" and page.input_value("#output") == "softmax"
+    state = client.state()
+    assert state["classes"] == ["a", "b", "c"] and state["data"]["name"] == "three.csv"
     assert problems == []

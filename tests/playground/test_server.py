@@ -137,8 +137,9 @@ def test_a_csv_the_page_sends_becomes_the_data_set_with_softmax_for_three_classe
     X, y = dp.datasets.SYNTHETIC["spirals"](n=90, noise=0.02, seed=1, arms=3)
     names = np.array(["red", "green", "blue"])[y]
     text = "a,b,colour\n" + "".join(f"{p[0]},{p[1]},{c}\n" for p, c in zip(X, names))
-    state = client.control(action="configure", csv=text)
+    state = client.control(action="configure", csv=text, csv_name="../../colours of/spirals.csv")
     assert state["settings"]["dataset"] == "csv" and state["sizes"] == [2, 8, 8, 3]
+    assert state["data"]["name"] == "spirals.csv"  # the file's own name, never a path
     assert state["activations"][-1] == "softmax" and state["cost_function"] == "log_likelihood"
     assert state["classes"] == ["blue", "green", "red"] and state["data"]["features"] == ["a", "b"]
     assert "csv" in state["choices"]["dataset"]
@@ -247,6 +248,8 @@ MALFORMED = [
     (b'{"action": "configure", "dataset": "csv"}', 400, "dataset 'csv' is unknown; choose one of xor, moons, circles, spirals"),
     (b'{"action": "configure", "points": 2001}', 400, "points must be an integer from 20 to 2000; got 2001"),
     (b'{"action": "configure", "csv": 5}', 400, "csv must be the text of a CSV file; got int"),
+    (b'{"action": "configure", "csv": "a,b\\n1,0\\n", "csv_name": "x.exe"}', 400, "csv_name must be a file name ending in .csv, at most 100 characters; got 'x.exe'"),
+    (b'{"action": "configure", "csv_name": "x.csv"}', 400, "csv_name names the csv sent with it; send csv too"),
     (b'{"action": "configure", "output": "softmax", "cost": "log_likelihood", "hidden": []}', 200, None),
     (b'[' * 100000, 400, "the body is not JSON: "),
 ]

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import base64
 import collections
+import re
 import tempfile
 import threading
 import time
@@ -195,7 +196,8 @@ class Session:
         """Carry out one ``POST /api/control`` request; return the state after it.
 
         ``{"action": "play" | "pause" | "step" | "reset" | "configure", "steps": k (step only),
-        ...settings (configure only), "csv": text (configure only: a table to use as "csv")}``.
+        ...settings (configure only), "csv": text and "csv_name": its file name (configure only:
+        a table to use as "csv")}``.
 
         Raises
         ------
@@ -235,9 +237,11 @@ class Session:
             raise Conflict(f"{self._run.diverged} Reset or change a setting to train again.")
 
     def _configure(self, changes: dict[str, Any]) -> None:
-        table = changes.pop("csv", None)
+        table, name = changes.pop("csv", None), changes.pop("csv_name", None)
+        if name is not None and table is None:
+            raise ValueError("csv_name names the csv sent with it; send csv too")
         if table is not None:
-            data = self._receive_table(table)
+            data = self._receive_table(table, name)
             changes.setdefault("dataset", CSV)
             if "output" not in changes and "cost" not in changes:
                 changes.update(outputs_for(data))
@@ -254,14 +258,22 @@ class Session:
             return
         self._replace(self._new_run(settings))
 
-    def _receive_table(self, text: object) -> RunData:
-        """Keep a CSV file the page sent as the data set ``csv``; return its data."""
+    def _receive_table(self, text: object, name: object) -> RunData:
+        """Keep a CSV file the page sent as the data set ``csv`` (under its own file name, made
+        safe: letters, digits, ``.``, ``_`` and ``-``); return its data."""
         if not isinstance(text, str):
             raise ValueError(f"csv must be the text of a CSV file; got {type(text).__name__}")
+        if name is None:
+            name = "table.csv"
+        if not isinstance(name, str) or not 1 <= len(name) <= 100 or not name.lower().endswith(".csv"):
+            raise ValueError(f"csv_name must be a file name ending in .csv, at most 100 characters; got {str(name)[:60]!r}")
+        name = re.sub(r"[^A-Za-z0-9._-]", "_", Path(name.replace("\\", "/")).name)
         size = len(text.encode("utf-8"))
         if size > LIMITS["csv_bytes"]:
             raise ValueError(f"the CSV file has {size} bytes; the playground takes at most {LIMITS['csv_bytes']}")
-        path = Path(self._folder.name) / f"table-{self._runs + 1}.csv"
+        folder = Path(self._folder.name) / str(self._runs + 1)
+        folder.mkdir(exist_ok=True)
+        path = folder / name
         path.write_text(text, encoding="utf-8")
         settings = self.settings if self.settings.dataset == CSV else Settings(dataset=CSV)
         try:
