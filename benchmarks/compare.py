@@ -10,6 +10,8 @@ cross-entropy loss, plain SGD, float32, same learning rate) on Fashion-MNIST wit
                        reported beside it;
 * ``deltaprop-numpy`` — the same without the compiled step (as without the ``fast`` extra), at
                        batch ≤ 32 where the compiled step serves;
+* ``deltaprop-auto`` — the same with ``threads="auto"`` (BLAS threads measured on the first
+                       steps), in the rows with one competing process only;
 * ``torch``          — PyTorch, the fastest plain loop: pre-loaded tensors, ``torch.randperm``,
                        no DataLoader;
 * ``torch-dataloader`` — PyTorch with the usual ``TensorDataset`` + ``DataLoader(shuffle=True)``;
@@ -49,7 +51,6 @@ from __future__ import annotations
 import argparse
 import datetime as _dt
 import json
-import math
 import os
 import platform
 import resource
@@ -61,14 +62,16 @@ from importlib import metadata
 
 import numpy as np
 
+from deltaprop.training.compiled import MAX_BATCH as COMPILED_MAX_BATCH  # a light module: NumPy only
+
 HIDDEN = 100
 SIZES = [784, HIDDEN, 10]
 N_TRAIN = 60_000  # Fashion-MNIST training examples
 SYSTEMS = ("deltaprop", "deltaprop-numpy", "torch", "torch-dataloader", "sklearn", "deltaprop-per-example", "nielsen")
-#: deltaprop without its compiled step runs where the compiled step would serve (batch ≤ 32).
-NUMPY_STEP_MAX_BATCH = 32
-#: Systems that also run beside one competing CPU-bound process, and at which batch sizes.
-LOAD_SYSTEMS = ("deltaprop", "torch")
+
+#: Systems that also run beside one competing CPU-bound process, and at which batch sizes
+#: (deltaprop-auto: deltaprop with threads="auto", which measures the BLAS threads; it runs there only).
+LOAD_SYSTEMS = ("deltaprop", "deltaprop-auto", "torch")
 LOAD_BATCHES = (128, 1024)
 LOADED = " + 1 competing process"
 SKLEARN_BATCHES = (128,)
@@ -166,7 +169,12 @@ def worker_deltaprop_numpy(args) -> dict:
     return worker_deltaprop(args, compiled_step=False)
 
 
-def worker_deltaprop(args, compiled_step: bool = True) -> dict:
+def worker_deltaprop_auto(args) -> dict:
+    """deltaprop with ``threads="auto"``: BLAS threads measured on the run's first steps."""
+    return worker_deltaprop(args, threads="auto")
+
+
+def worker_deltaprop(args, compiled_step: bool = True, threads: str | None = None) -> dict:
     import deltaprop as dp
 
     X, y, Xt, yt = _load_data()
@@ -192,7 +200,7 @@ def worker_deltaprop(args, compiled_step: bool = True) -> dict:
         start = time.perf_counter()
         hist = dp.fit(
             net, X, y, epochs=args.epochs, batch_size=args.batch, optimizer=dp.SGD(lr=args.lr),
-            seed=0, progress=False, callbacks=[wall], compiled_step=compiled_step,
+            seed=0, progress=False, callbacks=[wall], compiled_step=compiled_step, threads=threads,
         )
         total = time.perf_counter() - start
     wall.ends[0] = start
@@ -471,6 +479,7 @@ def worker_gemm(args) -> dict:
 WORKERS = {
     "deltaprop": worker_deltaprop,
     "deltaprop-numpy": worker_deltaprop_numpy,
+    "deltaprop-auto": worker_deltaprop_auto,
     "torch": worker_torch,
     "torch-dataloader": worker_torch_dataloader,
     "sklearn": worker_sklearn,
@@ -552,12 +561,12 @@ def schedule(a) -> list[tuple[str, int, str]]:
             systems = [
                 s for s in a.systems
                 if (s != "sklearn" or batch in SKLEARN_BATCHES)
-                and (s != "deltaprop-numpy" or batch <= NUMPY_STEP_MAX_BATCH)
+                and (s != "deltaprop-numpy" or batch <= COMPILED_MAX_BATCH)
                 and (s not in PER_EXAMPLE_SYSTEMS or (batch, act) == PER_EXAMPLE_CONFIG)
             ]
             jobs.extend((s, batch, act) for s in systems)
             if a.load and batch in LOAD_BATCHES:
-                jobs.extend((s + LOADED, batch, act) for s in LOAD_SYSTEMS if s in systems)
+                jobs.extend((s + LOADED, batch, act) for s in LOAD_SYSTEMS if s.removesuffix("-auto") in systems)
             if i == 0 and not a.no_floor:
                 jobs.append(("gemm-floor", batch, "-"))
     return jobs
@@ -691,7 +700,7 @@ def table(summary: dict, a) -> list[str]:
                 # a loaded row compares with deltaprop under the same load
                 dp_row = summary.get(("deltaprop" + (LOADED if system.endswith(LOADED) else ""), batch, act))
                 ratio = "—"
-                if system not in ("deltaprop", "deltaprop" + LOADED) and dp_row is not None:
+                if system not in ("deltaprop", "deltaprop" + LOADED, "deltaprop-auto" + LOADED) and dp_row is not None:
                     ratio = f"{s['median'] / dp_row['median']:.2f}×"
                 xfloor = f"{s['median'] / floor['median']:.2f}×" if (system in ("deltaprop", "deltaprop-numpy") and floor) else ""
                 acc = f"{s['acc']:.4f}" if s["acc"] is not None else "—"
@@ -705,7 +714,7 @@ def table(summary: dict, a) -> list[str]:
                     threads = ", ".join(f"batch {k}: {v}" for k, v in sorted((s["threads"] or {}).items()))
                     kinds = ", ".join(sorted(set((s["kinds"] or {}).values())))
                     rows.append(
-                        f"| deltaprop, steps only ({kinds or '?'} step; BLAS threads {threads or '?'}) | {batch} | {act} | {_fmt_s(s['steps'])} "
+                        f"| deltaprop, steps only ({kinds or '?'} step; BLAS threads {threads or 'as the BLAS decides'}) | {batch} | {act} | {_fmt_s(s['steps'])} "
                         f"| {n / s['steps']:,.0f} | — | — | — | {steps_floor} |"
                     )
         if floor:
@@ -790,10 +799,12 @@ def targets(summary: dict, a, startup) -> list[str]:
             if floor is not None:
                 r = dp_row["median"] / floor["median"]
                 rows.append(f"| fit epoch / GEMM floor | {batch} | {act} | ≤ {floor_max:.1f}× | {r:.2f}× | {mark(r <= floor_max)} |")
-            dp_loaded, th_loaded = (summary.get((s + LOADED, batch, act)) for s in ("deltaprop", "torch"))
-            if dp_loaded is not None and th_loaded is not None:
-                r = th_loaded["median"] / dp_loaded["median"]
-                rows.append(f"| faster than PyTorch, 1 competing process | {batch} | {act} | ≥ {LOAD_TARGET:.1f}× | {r:.2f}× | {mark(r >= LOAD_TARGET)} |")
+            th_loaded = summary.get(("torch" + LOADED, batch, act))
+            for s, label in (("deltaprop", "default threads"), ("deltaprop-auto", "threads='auto'")):
+                dp_loaded = summary.get((s + LOADED, batch, act))
+                if dp_loaded is not None and th_loaded is not None:
+                    r = th_loaded["median"] / dp_loaded["median"]
+                    rows.append(f"| faster than PyTorch, 1 competing process ({label}) | {batch} | {act} | ≥ {LOAD_TARGET:.1f}× | {r:.2f}× | {mark(r >= LOAD_TARGET)} |")
             sk = summary.get(("sklearn", batch, act))
             if sk is not None:
                 r = sk["median"] / dp_row["median"]

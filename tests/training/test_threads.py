@@ -46,7 +46,7 @@ def test_none_leaves_the_blas_alone():
 
 
 def test_auto_alternates_then_keeps_one_choice_per_batch_size():
-    threads = BlasThreads("auto")
+    threads = BlasThreads("auto", 128)
     most = threads.available()
     if most < 2:
         pytest.skip("the BLAS has one thread here: nothing to choose")
@@ -57,38 +57,40 @@ def test_auto_alternates_then_keeps_one_choice_per_batch_size():
         threads.record(128, k, 1.0 if k == 1 else 0.5)  # all threads twice as fast
     assert sorted(tried) == [1] * CALIBRATION_STEPS + [most] * CALIBRATION_STEPS
     assert threads.chosen == {128: most} and threads.for_batch(128) == most
+    assert threads.for_batch(7) == most  # a last, smaller batch takes the run's count
+    other = BlasThreads("auto", 64, ("a kind of run of this test",))
     for _ in range(2 * CALIBRATION_STEPS):
-        k = threads.for_batch(7)
-        threads.record(7, k, 1.0 if k == 1 else 0.95)  # not clearly faster: one thread
-    assert threads.chosen == {128: most, 7: 1}
+        k = other.for_batch(64)
+        other.record(64, k, 1.0 if k == 1 else 0.95)  # not clearly faster: one thread
+    assert other.chosen == {64: 1}
 
 
 def test_a_second_run_of_the_same_kind_in_the_process_keeps_the_first_ones_choice():
-    first = BlasThreads("auto", ("a kind of run only this test makes",))
+    first = BlasThreads("auto", 64, ("a kind of run only this test makes",))
     most = first.available()
     if most < 2:
         pytest.skip("the BLAS has one thread here: nothing to choose")
     for _ in range(2 * CALIBRATION_STEPS):
         k = first.for_batch(64)
         first.record(64, k, 1.0 if k == 1 else 0.5)
-    second = BlasThreads("auto", ("a kind of run only this test makes",))
+    second = BlasThreads("auto", 64, ("a kind of run only this test makes",))
     assert second.for_batch(64) == most and second.chosen == {64: most}
-    other = BlasThreads("auto", ("another kind",))
+    other = BlasThreads("auto", 64, ("another kind",))
     assert other.for_batch(64) == 1 and other.chosen == {}  # it measures: one thread first
 
 
 def test_the_choice_travels_with_the_state():
     net, X, y = problem()
-    trainer = dp.Trainer(net, X, y, batch_size=8)
+    trainer = dp.Trainer(net, X, y, batch_size=8, threads="auto")
     trainer.fit(3)  # 15 steps of 8: past the calibration
     state = trainer.state_dict()
     assert [pair[0] for pair in state["blas_threads"]] == [8]
-    resumed = dp.Trainer(problem()[0], X, y, batch_size=8)
+    resumed = dp.Trainer(problem()[0], X, y, batch_size=8, threads="auto")
     resumed.load_state_dict(state)
     assert resumed.blas_threads == dict(map(tuple, state["blas_threads"]))
     state["blas_threads"] = [[8, 0]]
     with pytest.raises(ValueError, match=r"blas_threads must be \[batch size, threads\] pairs of whole numbers ≥ 1; got \[\[8, 0\]\]$"):
-        dp.Trainer(problem()[0], X, y, batch_size=8).load_state_dict(state)
+        dp.Trainer(problem()[0], X, y, batch_size=8, threads="auto").load_state_dict(state)
 
 
 @pytest.mark.parametrize("bad", [0, -2, 1.5, "all", True])

@@ -76,10 +76,31 @@ def test_a_state_taken_mid_epoch_carries_the_running_sums():
     assert resumed.history.accuracy == whole.history.accuracy
 
 
-def test_a_running_cost_that_overflows_stops_the_run_as_diverged():
+def test_weights_that_overflow_the_forward_pass_end_the_epoch_that_made_them():
+    """The batches' costs are taken before each step, so the last step's weights are checked
+    at the epoch's end too: the run stops in the epoch that broke it, outputs still finite."""
     net, X, y = problem()
-    with pytest.raises(dp.TrainingDiverged, match=r"^training diverged in epoch [12](, step \d+)?: "):
+    with pytest.raises(dp.TrainingDiverged, match=r"^training diverged in epoch 1, step \d+: ") as caught:
         dp.fit(net, X * 1e3, y, epochs=4, batch_size=5, optimizer=dp.SGD(lr=1e300), progress=False)
+    assert caught.value.history.epochs == 0
+    assert np.isfinite(net.predict_proba(X)).all()
+
+
+def test_the_running_window_is_measured_when_full_and_at_the_epochs_end():
+    """9001 rows in batches of 1000: the 4096-row window fills four times in an epoch."""
+    rng = np.random.default_rng(5)
+    net = dp.Network([3, 4, 2], activation="tanh", dtype="float64", seed=0)
+    X, y, w = rng.standard_normal((9001, 3)), rng.integers(0, 2, 9001), rng.uniform(0.5, 2, 9001)
+    trainer = dp.Trainer(net, X, y, batch_size=1000, optimizer=dp.SGD(lr=0.05), sample_weight=w, shuffle=False)
+    costs, correct = [], 0
+    for first in range(0, 9001, 1000):
+        rows = slice(first, first + 1000)
+        per_row = net.cost_function.per_example(net.predict_proba(X[rows]), net.targets(y[rows], len(X[rows])))
+        costs.append(float(np.sum(w[rows] * per_row)))
+        correct += int(np.sum(net.predict(X[rows]) == y[rows]))
+        trainer.step()
+    assert trainer.history.cost[0] == pytest.approx(sum(costs) / w.sum(), rel=1e-12)
+    assert trainer.history.accuracy[0] == correct / 9001
 
 
 def test_train_metrics_must_be_running_or_full():

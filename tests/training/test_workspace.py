@@ -118,3 +118,52 @@ def test_a_large_batch_gathered_on_two_threads_equals_one_gathered_on_one():
         results.append(out)
     for a, b in zip(*results):
         np.testing.assert_array_equal(a, b)
+
+
+class SteepSigmoid(dp.activations.Sigmoid):
+    """A subclass of a built-in activation with its own f, and the old f(z) signature."""
+
+    def f(self, z):
+        return 1 / (1 + np.exp(-2 * z))
+
+    def derivative(self, z, a=None):
+        a = self.f(z) if a is None else a
+        return 2 * a * (1 - a)
+
+
+def test_a_subclass_of_a_built_in_activation_takes_the_reference_path():
+    net = dp.Network([3, 4, 2], activation=SteepSigmoid(), output="softmax", cost="log_likelihood", seed=0, dtype="float64")
+    start = dp.Network([3, 4, 2], activation=SteepSigmoid(), output="softmax", cost="log_likelihood", seed=0, dtype="float64")
+    assert not Workspace.supports(net)
+    rng = np.random.default_rng(1)
+    X, y = rng.standard_normal((50, 3)), rng.integers(0, 2, 50)
+    trainer = dp.Trainer(net, X, y, batch_size=10, optimizer=dp.SGD(lr=0.3))
+    trainer.step()
+    assert trainer.step_kinds == {10: "reference"}
+    rows = trainer._order[:10]
+    expected = backprop(start, start.inputs(X[rows]), start.targets(y[rows], 10))
+    for p, b, g in zip(net.parameters(), start.parameters(), expected.parameters()):
+        np.testing.assert_allclose(p, b - 0.3 * g, rtol=1e-12, atol=1e-14)
+
+
+def test_a_forked_child_gathers_without_the_parents_helper_thread():
+    import os
+
+    from deltaprop.training.workspace import SPLIT_GATHER_ROWS
+
+    rng = np.random.default_rng(0)
+    net = dp.Network([4, 3, 2], seed=0)
+    X, Y = net.inputs(rng.standard_normal((SPLIT_GATHER_ROWS * 2, 4))), net.targets(rng.integers(0, 2, SPLIT_GATHER_ROWS * 2), SPLIT_GATHER_ROWS * 2)
+    rows = np.arange(SPLIT_GATHER_ROWS)
+    workspace = Workspace(net, SPLIT_GATHER_ROWS)
+    out = [np.empty_like(p) for p in net.parameters()]
+    workspace.gradient(X, Y, rows, net, out, Penalty(), split_gather=True)  # the helper thread exists now
+    pid = os.fork()
+    if pid == 0:  # the child: a hang here would be the test's timeout
+        try:
+            workspace.gradient(X, Y, rows, net, out, Penalty(), split_gather=True)
+            os._exit(0 if np.array_equal(workspace.activations[0], X[rows]) else 1)
+        finally:
+            os._exit(2)
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0

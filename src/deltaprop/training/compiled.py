@@ -44,15 +44,20 @@ _kernel = None
 
 
 def available() -> bool:
-    """Whether numba (and SciPy, whose BLAS numba's products call) are installed."""
+    """Whether numba (and SciPy, whose BLAS numba's products call) are installed (found, not
+    imported: :class:`CompiledStep` imports them, and raises ImportError if they do not load)."""
     return all(importlib.util.find_spec(name) is not None for name in ("numba", "scipy"))
 
 
 def supports(net: Layers, dropout: float) -> bool:
-    """Whether the compiled step serves ``net`` (see the module)."""
+    """Whether the compiled step serves ``net`` (see the module): the registries' own
+    activations and cost (not a subclass, whose ``f`` may differ) in a configuration it knows."""
+    from .workspace import BUILT_IN
+
     output = net.activations[-1].name
     return (
         dropout == 0
+        and all(type(part) in BUILT_IN for part in (*net.activations, net.cost_function))
         and net.dtype in (np.float32, np.float64)
         and all(a.name in HIDDEN for a in net.activations[:-1])
         and output in OUTPUT and OUTPUT[output][1] == net.cost_function.name
@@ -73,6 +78,9 @@ class CompiledStep:
     """
 
     def __init__(self, net: Layers, n: int, gradients: Sequence[np.ndarray]) -> None:
+        _compiled()
+        importlib.import_module("scipy.linalg.cython_blas")  # the BLAS numba's products call, loaded now (its threads are set next)
+
         dtype, sizes = net.dtype, net.sizes
         self.n = n
         self.activations = [np.empty((n, size), dtype) for size in sizes]
@@ -141,7 +149,7 @@ def _step(X, Y, rows, targets, weights, biases, zs, acts, deltas, dWs, dbs, code
                     if code == 0:
                         a[i, j] = 1.0 / (1.0 + math.exp(-v))  # a^l = σ(z^l)
                     elif code == 1:
-                        a[i, j] = v if v > 0 else 0.0
+                        a[i, j] = 0.0 if v <= 0 else v  # max(z, 0); NaN stays NaN, as in NumPy
                     elif code == 2:
                         a[i, j] = math.tanh(v)
                     else:

@@ -43,7 +43,7 @@ def fit(
     shuffle: bool = True,
     gradient_norms: bool = True,
     train_metrics: str = "running",
-    threads: str | int | None = "auto",
+    threads: str | int | None = None,
     compiled_step: bool = True,
 ) -> History:
     """Train ``net`` in place by mini-batch backpropagation; return the per-epoch History.
@@ -111,9 +111,10 @@ def fit(
         How the History's training cost and accuracy are measured: the running mean over each
         epoch's batches (the default: no second pass over the data), or a pass over the whole
         training set after each epoch ("full").
-    threads : "auto", int or None
-        BLAS threads for the steps: measured per batch size ("auto"), fixed, or left alone
-        (see :class:`~deltaprop.training.trainer.Trainer`).
+    threads : None, int or "auto"
+        BLAS threads for the steps: left alone (the default), fixed, or measured ("auto":
+        faster on a busy machine, not repeatable bit for bit; see
+        :class:`~deltaprop.training.trainer.Trainer`).
     compiled_step : bool
         Take small batches with the compiled step where numba is installed (the ``fast``
         extra) and it serves the network; False keeps the NumPy step.

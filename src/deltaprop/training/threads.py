@@ -3,16 +3,18 @@
 A step's matrix products are small: on two cores a second BLAS thread buys little at batch 128
 and a great deal at batch 1024, and when another process keeps one core busy it costs a great
 deal instead (OpenBLAS's threads wait for each other, measured 2–3× slower per step). So a
-:class:`~deltaprop.training.trainer.Trainer` with ``threads="auto"`` times its own first steps of
-each batch size, alternating one thread and all of them, and keeps the faster setting for the
-rest of the run (all threads only when clearly faster). No step is wasted: the calibration steps
-are training steps. The choice is kept for the process, by network shape, dtype and batch size,
-so that a second run of the same kind in the same process takes the same count without measuring.
+:class:`~deltaprop.training.trainer.Trainer` with ``threads="auto"`` times its own first steps,
+alternating one thread and all of them, and keeps the faster setting for the rest of the run
+(all threads only when clearly faster); a smaller last batch of an epoch takes the same count. No
+step is wasted: the calibration steps are training steps. The choice is kept for the process, by
+network shape, dtype and batch size, so that a second run of the same kind in the same process
+takes the same count without measuring.
 
 The thread count can change the last bits of a product (the BLAS splits the work differently),
-so the choice is part of the run's state: it is saved with it and a resumed run keeps it. Pass an
-integer for a thread count fixed in advance (bit-for-bit repeatable across runs whatever the
-machine's load); ``None`` leaves the BLAS as it is.
+and a measured choice depends on the machine's load, so ``"auto"`` is not the default: the
+default (``None``) leaves the BLAS to decide by the size of each product, the same way every
+run, which keeps the project's rule that one seed gives one result. A measured choice is saved
+with the run's state and a resumed run keeps it; an integer fixes the count in advance.
 """
 
 from __future__ import annotations
@@ -50,6 +52,8 @@ class BlasThreads:
     ----------
     setting : "auto", int or None
         ``"auto"`` measures (see the module); an int ≥ 1 fixes the count; ``None`` leaves it.
+    batch_size : int
+        The run's batch size: ``"auto"`` measures it, and a smaller last batch takes its count.
     kind : tuple, optional
         What makes two runs' steps alike (the Trainer gives the network's sizes and dtype):
         ``"auto"`` reuses a count chosen in this process for the same kind and batch size.
@@ -60,8 +64,8 @@ class BlasThreads:
         Batch size → thread count, once known (``"auto"``: after the calibration steps).
     """
 
-    def __init__(self, setting: str | int | None, kind: tuple = ()) -> None:
-        self.setting, self.kind = setting, kind
+    def __init__(self, setting: str | int | None, batch_size: int, kind: tuple = ()) -> None:
+        self.setting, self.batch_size, self.kind = setting, batch_size, kind
         self.chosen: dict[int, int] = {}
         self._timings: dict[int, dict[int, list[float]]] = {}
         self._saved: dict[str, int] = {}
@@ -78,6 +82,7 @@ class BlasThreads:
             return None
         if isinstance(self.setting, int):
             return self.setting
+        n = self.batch_size  # the last, smaller batch of an epoch takes the run's count
         if n in self.chosen:
             return self.chosen[n]
         most = self._most()
@@ -90,7 +95,7 @@ class BlasThreads:
 
     def record(self, n: int, threads: int | None, seconds: float) -> None:
         """Note a calibration step's time; choose once both settings have ``CALIBRATION_STEPS``."""
-        if threads is None or n in self.chosen or n not in self._timings:
+        if threads is None or n != self.batch_size or n in self.chosen or n not in self._timings:
             return
         timings = self._timings[n]
         timings[threads].append(seconds)

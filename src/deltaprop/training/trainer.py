@@ -218,12 +218,14 @@ class Trainer:
         the mean over the epoch's batches of their cost and accuracy at the weights each step
         started from (with dropout, of the thinned network that trained), plus the penalty at
         the epoch's end; "full", a pass over the whole training set after the epoch.
-    threads : "auto", int or None
-        BLAS threads for the steps: "auto" (the default) times the first steps of each batch
-        size with one thread and with all of them and keeps the faster; an int fixes the count
-        (for runs repeatable bit for bit whatever the machine's load; the count can change the
-        last bits of a product); None leaves the BLAS as it is. The BLAS gets its own setting
-        back whenever the Trainer returns.
+    threads : None, int or "auto"
+        BLAS threads for the steps: None (the default) leaves the BLAS as it is (OpenBLAS then
+        decides by the size of each product, the same way every run); an int fixes the count;
+        "auto" times the first steps with one thread and with all of them and keeps the faster,
+        which on a machine shared with other busy processes can make steps several times
+        faster, but makes the bits depend on the choice (a thread count can change the last bits
+        of a product), so two runs with one seed may differ; the choice is saved with the state.
+        The BLAS gets its own setting back whenever the Trainer returns.
     compiled_step : bool
         Where numba is installed (the ``fast`` extra), take batches of up to
         :data:`~deltaprop.training.compiled.MAX_BATCH` rows with the compiled step for the
@@ -271,7 +273,7 @@ class Trainer:
         seed: int | np.random.Generator | None = 0,
         callbacks: Sequence[Callback] = (),
         train_metrics: str = "running",
-        threads: str | int | None = "auto",
+        threads: str | int | None = None,
         compiled_step: bool = True,
     ) -> None:
         if not isinstance(net, Network):
@@ -292,7 +294,7 @@ class Trainer:
         if not (threads is None or threads == "auto" or (isinstance(threads, int) and not isinstance(threads, bool) and threads >= 1)):
             raise ValueError(f"threads must be 'auto', a whole number ≥ 1 or None; got {threads!r}")
         self.train_metrics = train_metrics
-        self._threads = BlasThreads(threads, (tuple(net.sizes), net.dtype.name))
+        self._threads = BlasThreads(threads, self.batch_size, (tuple(net.sizes), net.dtype.name))
         l2, l1 = non_negative("l2", l2), non_negative("l1", l1)
         self.net, self.optimizer, self.shuffle = net, SGD(lr=0.5) if optimizer is None else optimizer, bool(shuffle)
         self.base_lr = self.optimizer.lr
@@ -450,6 +452,14 @@ class Trainer:
             if self.steps_done == 0 and self.history.initial_cost is None:
                 self.history.initial_cost = self._initial_cost()
 
+    def _cost_at_the_end(self) -> float:
+        """The cost, at the weights the epoch leaves, of the rows the cost before training was
+        measured on: running metrics are taken before each step, so this catches weights that
+        are finite but already overflow the forward pass."""
+        rows = spread_rows(self.n_train, START_SAMPLE)
+        w = None if self.sample_weight is None else self.sample_weight[rows]
+        return measure(self.net, self.X[rows], self.Y[rows], self.penalty, w)[0]
+
     def _initial_cost(self) -> float | None:
         """The cost before training on up to ``START_SAMPLE`` training rows spread over the
         set (None if it is not finite)."""
@@ -517,15 +527,21 @@ class Trainer:
     def _new_step(self, n: int) -> Workspace | compiled.CompiledStep:
         """The step of batch size ``n``: compiled where it serves and earns its keep, else the NumPy workspace."""
         worth = self._compiled and self.batch_size <= compiled.MAX_BATCH and self.n_train // self.batch_size >= compiled.MIN_STEPS_PER_EPOCH
+        step: Workspace | compiled.CompiledStep | None = None
         if worth:
-            step = self._steps[n] = compiled.CompiledStep(self.net, n, self.gradients)
-            self._threads.refresh()  # numba's products call SciPy's BLAS, loaded just now
-        else:
-            step = self._steps[n] = Workspace(self.net, n)
+            try:
+                step = compiled.CompiledStep(self.net, n, self.gradients)
+            except ImportError as e:  # installed but broken: the NumPy step, said once
+                self._compiled = False
+                warnings.warn(f"the compiled step is unavailable ({e}); training with the NumPy step", RuntimeWarning, stacklevel=4)
+            else:
+                self._threads.refresh()  # numba's products call SciPy's BLAS, loaded just now
+        step = self._steps[n] = step or Workspace(self.net, n)
         return step
 
     def _new_metrics(self) -> RunningMetrics:
-        return RunningMetrics(self.net.sizes[-1], self.net.dtype, max(EVAL_CHUNK, self.batch_size))
+        capacity = max(EVAL_CHUNK, self.batch_size) if self.train_metrics == "running" else 0
+        return RunningMetrics(self.net.sizes[-1], self.net.dtype, capacity)
 
     def _measure_window(self) -> None:
         """Measure the outputs the running metrics keep, against the rows just before ``position``."""
@@ -542,6 +558,7 @@ class Trainer:
 
     def _end_epoch(self) -> None:
         history, net = self.history, self.net
+        self._threads.restore()  # the measurements run with the BLAS's own threads
         if self.train_metrics == "full":
             cost, accuracy = measure(net, self.X, self.Y, self.penalty, self.sample_weight)
         else:
@@ -549,6 +566,8 @@ class Trainer:
             cost, accuracy = self._metrics.result(float(self.penalty.cost(net.weights)), self._labels is not None)
         if not np.isfinite(cost) or not all(all_finite(p) for p in self.params):
             self._diverged(cost)
+        if self.train_metrics == "running" and not np.isfinite(end := self._cost_at_the_end()):
+            self._diverged(end)  # the batches were finite, the weights they left are not usable
         history.cost.append(cost)
         history.accuracy.append(accuracy)
         history.seconds.append(self._epoch_seconds)
@@ -590,7 +609,7 @@ class Trainer:
         return {
             "params": [p.copy() for p in self.params], "optimizer": self.optimizer.state_dict(),
             "generator": self.rng.bit_generator.state, "position": self.position, "steps_done": self.steps_done,
-            "metrics": copy.deepcopy(self._metrics),
+            "metrics": self._metrics.state(),
         }
 
     def _restore(self, snapshot: dict[str, Any]) -> None:
@@ -599,7 +618,8 @@ class Trainer:
         self.optimizer.load_state_dict(snapshot["optimizer"])
         self.rng.bit_generator.state = snapshot["generator"]
         self.position, self.steps_done = snapshot["position"], snapshot["steps_done"]
-        self._metrics = copy.deepcopy(snapshot["metrics"])
+        self._metrics = self._new_metrics()
+        self._metrics.load(*snapshot["metrics"])
 
     # ------------------------------------------------------------------ state
     def _config(self, seed: object) -> dict[str, Any]:
@@ -697,8 +717,9 @@ class Trainer:
         for key in dict.fromkeys([*self.config, *saved]):
             if key == "seed" and key not in self.config:
                 continue  # a Generator given as the seed cannot be compared
-            if saved.get(key, _ADDED_SETTINGS.get(key)) != self.config.get(key):
-                raise _Refused(f"{source} was made with {key} = {saved.get(key)!r}; this run has {self.config.get(key)!r}")
+            made = saved.get(key, _ADDED_SETTINGS.get(key))
+            if made != self.config.get(key):
+                raise _Refused(f"{source} was made with {key} = {made!r}; this run has {self.config.get(key)!r}")
         params = state["params"]
         if len(params) != len(self.params) or not all(_fits(a, p) for a, p in zip(params, self.params)):
             raise ValueError("its parameters do not fit this network")

@@ -14,6 +14,7 @@ Symbols → names as in :mod:`deltaprop.backprop`: z^l → ``weighted_inputs[i]`
 from __future__ import annotations
 
 from collections.abc import Sequence
+import os
 from concurrent.futures import Executor, ThreadPoolExecutor
 
 import numpy as np
@@ -23,7 +24,7 @@ from ..backprop import Layers
 from ..costs import COSTS
 from ..penalty import Penalty
 
-__all__ = ["Workspace", "SPLIT_GATHER_ROWS"]
+__all__ = ["Workspace", "SPLIT_GATHER_ROWS", "BUILT_IN"]
 
 #: Batches of at least this many rows are gathered in two halves at once, on two threads:
 #: random rows of a large training set come from main memory, and one core's copy runs at
@@ -31,7 +32,9 @@ __all__ = ["Workspace", "SPLIT_GATHER_ROWS"]
 SPLIT_GATHER_ROWS = 512
 _helper: Executor | None = None
 
-_BUILT_IN = tuple({type(a) for a in ACTIVATIONS.values()} | {type(c) for c in COSTS.values()})
+#: The exact classes of the registries' activations and costs (a user's subclass may change
+#: ``f`` or keep the old ``f(z)`` signature, so it takes the reference path).
+BUILT_IN = frozenset({type(a) for a in ACTIVATIONS.values()} | {type(c) for c in COSTS.values()})
 
 
 class Workspace:
@@ -58,7 +61,7 @@ class Workspace:
     def supports(net: Layers) -> bool:
         """Whether every activation and the cost of ``net`` is a built-in one (whose ``f``,
         ``derivative`` and ``delta`` write into ``out``); other networks take the reference path."""
-        return all(isinstance(part, _BUILT_IN) for part in (*net.activations, net.cost_function))
+        return all(type(part) in BUILT_IN for part in (*net.activations, net.cost_function))
 
     def gradient(
         self,
@@ -134,7 +137,13 @@ def _gather(X: np.ndarray, rows: np.ndarray, out: np.ndarray, split: bool) -> No
         return
     if _helper is None:
         _helper = ThreadPoolExecutor(1, thread_name_prefix="deltaprop-gather")
+        os.register_at_fork(after_in_child=_forget_helper)  # a forked child has no such thread
     half = len(rows) // 2
     second = _helper.submit(np.take, X, rows[half:], 0, out[half:], "wrap")
     np.take(X, rows[:half], axis=0, out=out[:half], mode="wrap")
     second.result()
+
+
+def _forget_helper() -> None:
+    global _helper
+    _helper = None
