@@ -42,6 +42,8 @@ def fit(
     sample_weight: object = None,
     shuffle: bool = True,
     gradient_norms: bool = True,
+    comm: object = None,
+    reduction: str = "fast",
 ) -> History:
     """Train ``net`` in place by mini-batch backpropagation; return the per-epoch History.
 
@@ -104,6 +106,14 @@ def fit(
     gradient_norms : bool
         Measure ``History.gradient_norms`` after each epoch (one backprop over up to 1000 rows;
         on a small data set that is a good part of an epoch).
+    comm : mpi4py.MPI.Comm, optional
+        Train data-parallel with the processes of this MPI communicator, each calling ``fit``
+        with the same arguments (see :mod:`deltaprop.distributed`); ``batch_size`` is the
+        global batch. Rank 0 alone writes the checkpoint and shows progress; every rank ends
+        with the same weights.
+    reduction : {"fast", "exact"}
+        With ``comm``: "fast" (MPI's Allreduce: one process's result to round-off) or "exact"
+        (a fixed summation order: the same bits for any number of processes).
 
     Returns
     -------
@@ -124,6 +134,8 @@ def fit(
     Checkpoint, Progress, StopOnInterrupt (see :mod:`deltaprop.training.callbacks`).
     Ctrl-C (SIGINT, in the main thread) stops training after the current batch; the network
     keeps its weights, and ``History.stopped`` is "interrupted". A second Ctrl-C interrupts at once.
+    With ``comm`` Ctrl-C ends the processes at once (they could not agree on the batch to stop
+    after); the last checkpoint stays loadable.
     """
     positive_int("epochs", epochs)
     if monitor not in ("val_cost", "val_accuracy"):
@@ -139,11 +151,13 @@ def fit(
         before.append(LearningRateSchedule(schedule))
     if early_stopping is not None:
         before.append(EarlyStopping(positive_int("early_stopping", early_stopping), monitor))
-    after = [Checkpoint(checkpoint, resume=resume)] if checkpoint is not None else []
-    after += [Progress()] if progress else []
+    root = comm is None or comm.Get_rank() == 0  # the one process that writes and shows
+    after = [Checkpoint(checkpoint, resume=resume)] if checkpoint is not None and root else []
+    after += [Progress()] if progress and root else []
+    after += [StopOnInterrupt()] if comm is None else []
     trainer = Trainer(
         net, X, y, batch_size=batch_size, optimizer=optimizer, l2=l2, l1=l1, dropout=dropout, max_norm=max_norm,
         validation=validation, sample_weight=sample_weight, shuffle=shuffle, seed=seed,
-        callbacks=[*before, *check_callbacks(callbacks), *after, StopOnInterrupt()],
+        callbacks=[*before, *check_callbacks(callbacks), *after], comm=comm, reduction=reduction,
     )
     return trainer.fit(epochs)
