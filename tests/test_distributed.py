@@ -234,6 +234,74 @@ def process_of(marker: str, rank: int) -> int:
     raise AssertionError(f"no process of rank {rank} in job {marker}")
 
 
+# ---------------------------------------------------------------------------- memory-mapped data
+#: Trains on a memory-mapped .npy and on the same data in memory. Each rank writes to the file
+#: ``PATH.RANK``: the class of the Trainer's X, the memory the mapped run added to the process
+#: (its anonymous resident memory, not the file's pages) as a share of the file's size, and
+#: whether both runs ended with the same weights. argv: the .npy file PATH.
+MAPPED_SCRIPT = textwrap.dedent(
+    """
+    import sys
+    import numpy as np
+    import deltaprop as dp
+    from mpi4py import MPI
+
+    def anonymous():
+        return next(int(line.split()[1]) * 1024 for line in open("/proc/self/status") if line.startswith("RssAnon:"))
+
+    comm, path = MPI.COMM_WORLD, sys.argv[1]
+    mapped = np.load(path, mmap_mode="r")
+    y = np.load(path.replace("X.npy", "y.npy"))
+    runs = []
+    for X in (mapped, np.array(mapped)):
+        net = dp.Network([mapped.shape[1], 4, 2], seed=0)
+        before = anonymous()
+        trainer = dp.Trainer(net, X, y, batch_size=200, seed=0, validation=0.1, comm=comm)
+        trainer.fit(2)
+        runs.append((type(trainer.X).__name__, (anonymous() - before) / mapped.nbytes, net.parameters()))
+    same = all(np.array_equal(a, b) for a, b in zip(runs[0][2], runs[1][2]))
+    with open(f"{path}.{comm.Get_rank()}", "w") as f:
+        f.write(f"{comm.Get_rank()} {runs[0][0]} {runs[0][1]:.3f} {runs[1][1]:.3f} {same}")
+    """
+)
+
+
+@needs_mpi
+def test_no_process_copies_a_mapped_training_set(tmp_path):
+    X = np.random.default_rng(0).normal(size=(24000, 512)).astype(np.float32)  # 47 MiB
+    np.save(tmp_path / "X.npy", X)
+    np.save(tmp_path / "y.npy", (X[:, 0] > 0).astype(np.int64))
+    (tmp_path / "mapped.py").write_text(MAPPED_SCRIPT)
+    done = mpiexec(2, sys.executable, str(tmp_path / "mapped.py"), str((tmp_path / "X.npy").resolve()))
+    assert done.returncode == 0, done.stderr
+    lines = [(tmp_path / f"X.npy.{rank}").read_text().split() for rank in (0, 1)]
+    assert [line[0] for line in lines] == ["0", "1"]
+    for rank, kind, mapped_share, copied_share, same in lines:
+        assert kind == "MappedRows" and same == "True"
+        # the mapped run holds batches and a 4096-row chunk of the epoch's measurement (a sixth
+        # of this set) at most; the same run on a copy holds the whole set again
+        assert float(mapped_share) < 0.3 and float(copied_share) > 0.8, (mapped_share, copied_share)
+
+
+@needs_mpi
+def test_train_maps_an_uncompressed_idx_folder_and_trains_as_from_a_compressed_one(tmp_path):
+    from deltaprop.datasets.idx import STANDARD_FILES, write_idx
+
+    rng = np.random.default_rng(0)
+    images = rng.integers(0, 256, size=(700, 6, 6), dtype=np.uint8)
+    labels = (images[:, :3].mean(axis=(1, 2)) > images[:, 3:].mean(axis=(1, 2))).astype(np.uint8)
+    for folder, suffix in (("raw", ""), ("gz", ".gz")):
+        (tmp_path / folder).mkdir()
+        for name, array in zip(STANDARD_FILES, (images[:500], labels[:500], images[500:], labels[500:])):
+            write_idx(tmp_path / folder / f"{name}{suffix}", array)
+    for folder in ("raw", "gz"):
+        done = train(2, "--dataset", folder, "--sizes", "36,8,2", "--epochs", "2", "--batch-size", "25", "--quiet",
+                     "--out", f"{folder}.npz", cwd=tmp_path)
+        assert done.returncode == 0, done.stderr
+    mapped, read = dp.load(tmp_path / "raw.npz"), dp.load(tmp_path / "gz.npz")
+    assert all(np.array_equal(a, b) for a, b in zip(mapped.parameters(), read.parameters()))
+
+
 # ---------------------------------------------------------------------------- without MPI
 def test_without_mpi_nothing_of_it_is_imported(tmp_path):
     code = textwrap.dedent(

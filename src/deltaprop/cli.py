@@ -401,7 +401,7 @@ def _train(args: argparse.Namespace) -> int:
         say(f"{args.checkpoint} holds no checkpoint yet: starting the run from epoch 1", file=sys.stderr)
     if (args.image_size or args.color) and not Path(args.dataset).is_dir():
         raise ValueError(f"--image-size and --color go with a folder of images; --dataset {args.dataset} is not a folder")
-    data = _read_data(args.dataset, args.target, args.image_size, args.color)
+    data = _read_data(args.dataset, args.target, args.image_size, args.color, mmap=comm is not None)  # each process reads its rows
     task, y_train, y_test, classes, why = _decide_task(data, args.task)
     say(f"task: {task} ({why})")
     X_train, X_test = data.train[0], data.test[0]
@@ -544,16 +544,17 @@ def _flag_names(message: str) -> str:
     return re.sub(r"^(\w+)\b", lambda m: _FLAGS.get(m[1], m[1]), message)
 
 
-def _read_data(dataset: str, target: str | None, image_size: tuple[int, int] | None = None, color: str | None = None) -> object:
+def _read_data(dataset: str, target: str | None, image_size: tuple[int, int] | None = None, color: str | None = None,
+               mmap: bool = False) -> object:
     """``datasets.read`` of ``dataset``; image options only where given; a missing extra
-    (scikit-learn, Pillow) as a one-line ValueError."""
+    (scikit-learn, Pillow) as a one-line ValueError. ``mmap``: map uncompressed IDX files."""
     import deltaprop as dp
 
     images = {k: v for k, v in (("image_size", image_size), ("color", color)) if v is not None}
     if images and importlib.util.find_spec("deltaprop.datasets.images") is None:
         raise ValueError(f"{' and '.join('--' + k.replace('_', '-') for k in images)}: this deltaprop cannot read image folders")
     try:
-        return dp.datasets.read(dataset, target=target, **images)
+        return dp.datasets.read(dataset, target=target, **images, **({"mmap": True} if mmap else {}))
     except ImportError as e:
         raise ValueError(str(e)) from None
 

@@ -27,6 +27,10 @@ Epoch measures are sums, not means: each rank measures a fixed run of chunks of 
 chunk; one Allreduce fills the table (each entry is one rank's number plus zeros, so exactly),
 and every rank adds the chunks in order: the same numbers, to the bit, for every R.
 
+Inputs in a memory-mapped file (``numpy.load(path, mmap_mode="r")``, an IDX file read with
+``mmap=True``) stay there: the Trainer wraps them in :class:`MappedRows`, which reads and
+converts only the rows a process takes, so no process holds the whole training set.
+
 This module is imported only when a communicator is given (``Trainer(..., comm=...)``,
 ``fit(..., comm=...)``) or the command line runs under ``mpiexec``.
 """
@@ -46,7 +50,7 @@ from .network import Network, class_labels
 from .penalty import Penalty
 from .validation import known_name
 
-__all__ = ["DataParallel", "REDUCTIONS", "MICRO_SHARDS", "share_bounds"]
+__all__ = ["DataParallel", "MappedRows", "REDUCTIONS", "MICRO_SHARDS", "share_bounds"]
 
 #: The ways of summing the ranks' gradients.
 REDUCTIONS = ("fast", "exact")
@@ -60,6 +64,45 @@ def share_bounds(n: int, parts: int, part: int) -> tuple[int, int]:
     """Return ``(start, stop)`` of part ``part`` of ``n`` items cut into ``parts`` consecutive
     runs whose lengths differ by at most one."""
     return part * n // parts, (part + 1) * n // parts
+
+
+class MappedRows:
+    """A network's inputs left in a memory-mapped array: rows are read and converted (checked,
+    cast, scaled by :meth:`Network.inputs`) only when taken.
+
+    Indexing (``rows[key]``, a slice or an index array) gives another MappedRows over those
+    rows, nothing read; :meth:`take` and NumPy's conversion (``np.asarray``) read and convert.
+
+    Parameters
+    ----------
+    net : Network
+    raw : numpy.memmap, shape (n, n_0)
+    rows : ndarray of int, optional
+        The rows of ``raw`` this object stands for (default: all).
+    """
+
+    def __init__(self, net: Network, raw: np.ndarray, rows: np.ndarray | None = None) -> None:
+        net.inputs(raw[:1])  # the shape and dtype, checked before training
+        self.net, self.raw, self.rows = net, raw, rows
+        self.shape = (len(raw) if rows is None else len(rows), raw.shape[1])
+        self.dtype = net.dtype
+
+    def __len__(self) -> int:
+        return self.shape[0]
+
+    def __getitem__(self, key: slice | np.ndarray) -> MappedRows:
+        rows = np.arange(len(self.raw)) if self.rows is None else self.rows
+        return MappedRows(self.net, self.raw, rows[key])
+
+    def take(self, indices: np.ndarray, axis: int = 0) -> np.ndarray:
+        """Read and convert rows ``indices`` (``axis`` must be 0)."""
+        if axis != 0:
+            raise ValueError(f"MappedRows.take takes rows: axis must be 0; got {axis!r}")
+        return self.net.inputs(self.raw[indices if self.rows is None else self.rows[indices]])
+
+    def __array__(self, dtype: object = None, copy: object = None) -> np.ndarray:
+        X = self.net.inputs(self.raw if self.rows is None else self.raw[self.rows])
+        return X if dtype is None else X.astype(dtype)
 
 
 class DataParallel:
@@ -98,6 +141,10 @@ class DataParallel:
         first, stop = share_bounds(MICRO_SHARDS, self.size, self.rank)
         self.micro_shards = range(first, stop) if reduction == "exact" else range(0)
         self._partials: np.ndarray | None = None
+
+    def inputs(self, net: Network, X: object) -> np.ndarray | MappedRows:
+        """``net.inputs(X)``, except that a memory-mapped ``X`` stays mapped (:class:`MappedRows`)."""
+        return MappedRows(net, X) if isinstance(X, np.memmap) else net.inputs(X)
 
     def attach(self, trainer: Any) -> None:
         """Bind to ``trainer`` (called by the Trainer once its gradient buffer exists)."""

@@ -268,7 +268,14 @@ class Trainer:
         l2, l1 = non_negative("l2", l2), non_negative("l1", l1)
         self.net, self.optimizer, self.shuffle = net, SGD(lr=0.5) if optimizer is None else optimizer, bool(shuffle)
         self.base_lr = self.optimizer.lr
-        X = net.inputs(X)
+        self.parallel = None
+        if comm is not None:
+            from ..distributed import DataParallel
+
+            self.parallel = DataParallel(comm, reduction)
+        elif reduction != "fast":
+            raise ValueError(f"reduction={reduction!r} needs comm=, the MPI communicator of the processes whose gradients it sums")
+        X = net.inputs(X) if self.parallel is None else self.parallel.inputs(net, X)  # under MPI a mapped X stays mapped
         Y = net.targets(y, len(X))
         w = as_sample_weight(sample_weight, len(X), net.dtype)
         self.rng = np.random.default_rng(seed)
@@ -282,16 +289,10 @@ class Trainer:
         for callback in self.callbacks:
             callback.trainer = self
         self._hooks = {name: [c for c in self.callbacks if getattr(type(c), name) is not getattr(Callback, name)] for name in HOOKS}
-        self.parallel = None
-        if comm is not None:
-            from ..distributed import DataParallel
-
-            self.parallel = DataParallel(comm, reduction)
+        if self.parallel is not None:
             self.parallel.attach(self)
             self._hooks["on_train_begin"].append(self.parallel)  # last: after a checkpoint is loaded on rank 0
             self._hooks["on_gradient"].insert(0, self.parallel)  # first: every other hook sees the sum
-        elif reduction != "fast":
-            raise ValueError(f"reduction={reduction!r} needs comm=, the MPI communicator of the processes whose gradients it sums")
         self.history = History()
         self.epoch = self.steps_done = self.position = 0
         self.target_epochs: int | None = None
