@@ -151,6 +151,26 @@ def test_exact_reduction_runs_over_tcp_as_between_machines(runs, tmp_path):
         assert all(np.array_equal(tcp[variant][k], runs[2][variant][k]) for k in runs[2][variant]), variant
 
 
+@needs_mpi
+def test_a_process_started_with_other_settings_is_refused_and_the_job_ends(tmp_path):
+    script = tmp_path / "mismatch.py"
+    script.write_text(textwrap.dedent(
+        """
+        import numpy as np
+        import deltaprop as dp
+        from mpi4py import MPI
+
+        comm = MPI.COMM_WORLD
+        X = np.random.default_rng(0).normal(size=(100, 3)); y = (X[:, 0] > 0).astype(int)
+        trainer = dp.Trainer(dp.Network([3, 4, 2], seed=0), X, y, batch_size=16 if comm.Get_rank() else 32, comm=comm)
+        trainer.fit(1)
+        """
+    ))
+    done = mpiexec(2, sys.executable, "-m", "mpi4py", str(script), timeout=60)
+    assert done.returncode != 0
+    assert "ValueError: rank 0's state (on rank 1) was made with batch_size = 32; this run has 16" in done.stderr
+
+
 # ---------------------------------------------------------------------------- the command line
 @needs_mpi
 def test_train_under_mpiexec_writes_once_from_rank_0_and_counts_the_ranks(tmp_path):

@@ -129,7 +129,6 @@ class DataParallel:
         Wall time spent in the gradient reduction so far (waiting for slower ranks included).
     """
 
-    state_key = None
     trainer: Any
 
     def __init__(self, comm: MPI.Comm, reduction: str = "fast") -> None:
