@@ -62,7 +62,7 @@ FIT_SCRIPT = textwrap.dedent(
         weights = rng.uniform(0.5, 2.0, size=len(X)) if weighted else None
         net = dp.Network([6, 9, 7, 3], activation="tanh", output="softmax", cost="log_likelihood", seed=0, dtype=dtype)
         history = dp.fit(net, X, y, epochs=3, batch_size=32, optimizer=dp.Adam(lr=0.01), l2=0.5, validation=0.2, seed=3,
-                         progress=False, dropout=0.1, sample_weight=weights,
+                         progress=False, dropout=0.1, sample_weight=weights, threads=1, compiled_step=False,
                          **({} if comm is None else {"comm": comm, "reduction": reduction}))
         if comm is None or comm.Get_rank() == 0:
             np.savez(f"{sys.argv[2]}/{name}.npz", *net.parameters(), cost=np.array(history.cost),

@@ -22,10 +22,13 @@ The reduction (``reduction``):
   for every R, so the weights are bit-identical for 1, 2, 3, ... ranks (with the same BLAS and
   the same BLAS thread count in every process).
 
-Epoch measures are sums, not means: each rank measures a fixed run of chunks of the training
-(and validation) set and writes (Σ w·C_x, Σ w, correct, count) per chunk into a table of every
-chunk; one Allreduce fills the table (each entry is one rank's number plus zeros, so exactly),
-and every rank adds the chunks in order: the same numbers, to the bit, for every R.
+Measures are sums, not means. The running training metrics travel in the step's reduction: the
+buffer reduced is the flat gradient followed by the batch's (Σ w·C_x, Σ w, correct, rows), so
+every rank holds the whole batch's sums (and its cost) after each step, with no reduction of
+their own. What is measured after the epoch (the validation set; the training set with
+``train_metrics="full"``) is cut into fixed chunks: each rank measures its run of them and writes
+the chunk's sums into a table of every chunk, one Allreduce fills the table (each entry is one
+rank's number plus zeros, so exactly) and every rank adds the chunks in order.
 
 Inputs in a memory-mapped file (``numpy.load(path, mmap_mode="r")``, an IDX file read with
 ``mmap=True``) stay there: the Trainer wraps them in :class:`MappedRows`, which reads and
@@ -54,6 +57,9 @@ __all__ = ["DataParallel", "MappedRows", "REDUCTIONS", "MICRO_SHARDS", "share_bo
 
 #: The ways of summing the ranks' gradients.
 REDUCTIONS = ("fast", "exact")
+#: What each step's reduction carries beside the gradient, summed over the batch's rows: the
+#: cost Σ w·C_x, the weight Σ w, the rows whose output picked their class, the rows.
+SUMS = ("cost", "weight", "correct", "rows")
 #: Micro-shards per global batch under ``reduction="exact"``: at most this many ranks share
 #: the work (the others wait); 12 splits evenly over 1, 2, 3, 4, 6 and 12 ranks.
 MICRO_SHARDS = 12
@@ -127,6 +133,9 @@ class DataParallel:
         This process's number and the number of processes.
     reduction_seconds : float
         Wall time spent in the gradient reduction so far (waiting for slower ranks included).
+    sums : ndarray
+        The latest batch's running sums (:data:`SUMS`), over all ranks once reduced: the
+        Trainer's running training metrics and batch cost, with no reduction of their own.
     """
 
     trainer: Any
@@ -145,11 +154,18 @@ class DataParallel:
         """``net.inputs(X)``, except that a memory-mapped ``X`` stays mapped (:class:`MappedRows`)."""
         return MappedRows(net, X) if isinstance(X, np.memmap) else net.inputs(X)
 
+    def gradient_buffer(self, size: int, dtype: np.dtype) -> np.ndarray:
+        """Return the Trainer's flat gradient buffer of ``size`` entries: the head of the one
+        buffer that is reduced, whose 4 last entries carry the batch's running sums."""
+        self.buffer = np.zeros(size + len(SUMS), dtype=dtype)
+        self.sums = self.buffer[size:]
+        return self.buffer[:size]
+
     def attach(self, trainer: Any) -> None:
         """Bind to ``trainer`` (called by the Trainer once its gradient buffer exists)."""
         self.trainer = trainer
         if self.reduction == "exact":
-            self._partials = np.zeros((len(self.micro_shards), trainer.gradient.size), dtype=trainer.gradient.dtype)
+            self._partials = np.zeros((len(self.micro_shards), self.buffer.size), dtype=self.buffer.dtype)
             offsets = np.cumsum([0] + [p.size for p in trainer.params])
             self._partial_views = [
                 [row[a:b].reshape(p.shape) for a, b, p in zip(offsets, offsets[1:], trainer.params)] for row in self._partials
@@ -161,34 +177,29 @@ class DataParallel:
         return {"reduction": "exact", "micro_shards": MICRO_SHARDS} if self.reduction == "exact" else {}
 
     # ------------------------------------------------------------------ steps
-    def gradient(self, batch: np.ndarray, masks: list[np.ndarray | None] | None, with_cost: bool, keep_cost: bool) -> float | None:
-        """Compute this rank's weighted part of the gradient of global batch ``batch`` (rows of
-        the training set) and return a batch cost when asked.
-
-        With ``with_cost`` (every rank asks) the whole batch's cost is summed over the ranks;
-        with ``keep_cost`` alone (a progress bar on rank 0) the cost of this rank's own rows is
-        returned, an estimate of the batch's.
-        """
-        n = len(batch)
+    def gradient(self, batch: np.ndarray, masks: list[np.ndarray | None] | None) -> None:
+        """Compute this rank's part of global batch ``batch`` (rows of the training set): each
+        of its pieces' gradient times the piece's share of the batch, and the pieces' running
+        sums (:data:`SUMS`); :meth:`on_gradient` then adds the parts of all ranks."""
+        n, trainer = len(batch), self.trainer
         if self.reduction == "fast":
-            pieces = [(share_bounds(n, self.size, self.rank), self.trainer.gradients, self.trainer.gradient)]
+            pieces = [(share_bounds(n, self.size, self.rank), trainer.gradients, self.buffer)]
         else:
             pieces = [(share_bounds(n, MICRO_SHARDS, i), views, flat)
                       for i, views, flat in zip(self.micro_shards, self._partial_views, self._partials)]
-        cost, share_of_mine = 0.0, 0.0
+        w, cost_function = trainer.sample_weight, trainer.net.cost_function
         for (lo, hi), views, flat in pieces:
-            share = self._share(batch, lo, hi)
-            if hi == lo or share == 0:
+            if hi == lo:
                 flat[...] = 0
                 continue
+            rows = batch[lo:hi]
             piece_masks = None if masks is None else [None if m is None else m[lo:hi] for m in masks]
-            piece_cost = self.trainer.batch_gradient(batch[lo:hi], piece_masks, views, with_cost or keep_cost)
-            flat *= flat.dtype.type(share)
-            if piece_cost is not None:
-                cost, share_of_mine = cost + share * piece_cost, share_of_mine + share
-        if with_cost:
-            return float(self.comm.allreduce(cost, op=MPI.SUM))
-        return cost / share_of_mine if keep_cost and share_of_mine > 0 else None
+            output, targets = trainer.batch_gradient(rows, piece_masks, views)
+            costs = cost_function.per_example(output, targets).astype(np.float64)
+            weights = np.ones(len(rows)) if w is None else w[rows].astype(np.float64)
+            correct = np.count_nonzero(class_labels(output) == class_labels(targets)) if trainer.net.is_classifier else 0
+            flat[-len(SUMS):] = weights @ costs, weights.sum(), correct, len(rows)
+            flat[: -len(SUMS)] *= flat.dtype.type(self._share(batch, lo, hi))
 
     def _share(self, batch: np.ndarray, lo: int, hi: int) -> float:
         """The share of rows ``batch[lo:hi]`` in the batch's mean cost: their count (or weight) over the batch's."""
@@ -199,21 +210,22 @@ class DataParallel:
         return float(w[batch[lo:hi]].sum()) / total if total > 0 else 0.0
 
     def on_gradient(self, gradient: np.ndarray) -> None:
-        """Replace this rank's part of ``gradient`` by the sum over all ranks, in place."""
-        start = time.perf_counter()
+        """Replace this rank's part of ``gradient`` (and of :attr:`sums`) by the sum over all
+        ranks, in place: one reduction of the one buffer that holds both."""
+        start, buffer = time.perf_counter(), self.buffer
         if self.reduction == "fast":
             if self.size > 1:
-                self.comm.Allreduce(MPI.IN_PLACE, gradient, op=MPI.SUM)
+                self.comm.Allreduce(MPI.IN_PLACE, buffer, op=MPI.SUM)
         else:
             if self.rank > 0:
-                self.comm.Recv(gradient, source=self.rank - 1)
+                self.comm.Recv(buffer, source=self.rank - 1)
             else:
-                gradient[...] = 0
+                buffer[...] = 0
             for partial in self._partials:
-                gradient += partial
+                buffer += partial
             if self.rank < self.size - 1:
-                self.comm.Send(gradient, dest=self.rank + 1)
-            self.comm.Bcast(gradient, root=self.size - 1)
+                self.comm.Send(buffer, dest=self.rank + 1)
+            self.comm.Bcast(buffer, root=self.size - 1)
         self.reduction_seconds += time.perf_counter() - start
 
     # ------------------------------------------------------------------ epochs

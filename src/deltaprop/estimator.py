@@ -396,6 +396,7 @@ class _DeltaPropEstimator(BaseEstimator):
             seed=self._rng,
             shuffle=bool(self.shuffle),
             gradient_norms=False,
+            train_metrics="full",
             progress=bool(self.verbose),
             dropout=float(self.dropout),
             callbacks=[convergence],
