@@ -88,6 +88,14 @@ def test_play_lowers_the_cost_and_a_clicked_neuron_shows_the_librarys_delta(page
     page.wait_for_selector("#panel-dw")
     assert float(page.get_attribute("#panel-dw", "data-value")) == pytest.approx(grads.dW[1][0, 0], rel=1e-12, abs=1e-15)
     assert "BP4" in page.text_content("#panel-bp4") and "numerical" in page.text_content("#panel-bp4")
+    # the panel opens that weight's derivation: the proofs and the path sum, with these numbers
+    assert page.get_attribute("#panel-derive", "href") == "/api/derivation?layer=3&neuron=1&weight=1"
+    with page.context.expect_page() as opened:
+        page.click("#panel-derive")
+    derivation = opened.value
+    derivation.wait_for_load_state()
+    assert "BP1" in derivation.text_content("body") and derivation.locator("svg").count() >= 1
+    derivation.close()
     assert problems == []
 
 

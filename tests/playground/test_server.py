@@ -68,6 +68,25 @@ def test_deltas_and_gradients_are_network_gradients_on_the_weights_reported(clie
             assert reported["dW_rel_error"] < 1e-6  # explain's own numerical check, as the panel shows it
 
 
+def test_the_derivation_of_a_clicked_weight_is_its_path_sum_equal_to_backprop(client: Client) -> None:
+    client.control(action="step", steps=11)
+    state = client.state()
+    grads = network_of(state).gradients(np.array([state["probe"]["x"]]), np.array([state["probe"]["y"]]))
+    for layer, neuron, weight in [(2, 3, 2), (3, 1, 5), (4, 1, 8)]:
+        status, e = client.get(f"/api/explain?layer={layer}&neuron={neuron}&weight={weight}")
+        assert status == 200, e
+        derivation = e["derivation"]
+        assert derivation["weight"] == [layer, neuron, weight]
+        expected = grads.dW[layer - 2][neuron - 1, weight - 1]
+        assert derivation["backprop"] == pytest.approx(expected, rel=1e-9, abs=1e-14)
+        assert derivation["path_sum"] == pytest.approx(expected, rel=1e-9, abs=1e-14)
+    status, headers, page = client.request("GET", "/api/derivation?layer=2&neuron=3&weight=2")
+    assert status == 200 and headers["Content-Type"] == "text/html; charset=utf-8"
+    assert b"<svg" in page and b"<script" not in page
+    status, e = client.get("/api/explain?layer=2&neuron=1")
+    assert "derivation" not in e  # only when a weight is asked for
+
+
 def test_the_reported_costs_are_the_networks_on_the_reported_data(client: Client) -> None:
     client.control(action="configure", l2=0.3, l1=0.01)
     client.control(action="step", steps=25)
@@ -273,6 +292,8 @@ def test_malformed_requests_get_400_with_a_json_error_and_the_server_lives_on(cl
     ("/api/explain?layer=2&layer=3&neuron=1", "layer must be given once in the query; got 2 values"),
     ("/api/explain?layer=99999999999&neuron=1", "layer must be a whole number; got '99999999999'"),
     ("/api/export?format=pickle", "format must be one of npz, onnx, report; got 'pickle'"),
+    ("/api/explain?layer=3&neuron=1&weight=9", "weight must be an integer from 1 to 8 (the width of layer 2); got 9"),
+    ("/api/derivation?layer=2&neuron=1", "weight must be given once in the query; got 0 values"),
 ])
 def test_bad_queries_get_400(client: Client, path: str, message: str) -> None:
     status, value = client.get(path)

@@ -6,7 +6,9 @@ Routes (DESIGN.md fixes the first five)::
     GET  /api/state        settings, sizes, activations, cost_function, weights, biases, l2, l1,
                            epoch, step, cost, test_cost, probe {x, y}, the data and the history
     POST /api/control      {"action": "play"|"pause"|"step"|"reset"|"configure", "steps": k, ...settings}
-    GET  /api/explain      ?layer=L&neuron=J: deltaprop.explain's JSON for the probe example
+    GET  /api/explain      ?layer=L&neuron=J[&weight=K]: deltaprop.explain's JSON for the probe example
+                           (with weight K, also the derivation of w^L_JK: explain's derive=True)
+    GET  /api/derivation   ?layer=L&neuron=J&weight=K: that derivation as explain's HTML page
     GET  /api/events       server-sent events: one frame (JSON) per new snapshot, at most FPS a second
     GET  /api/export       ?format=npz|onnx|report: the model or the run's report, as a download
 
@@ -191,7 +193,11 @@ class _Handler(BaseHTTPRequestHandler):
         elif parts.path == "/api/state":
             self._json(session.state())
         elif parts.path == "/api/explain":
-            self._json(session.explanation(*(_integer(query, name) for name in ("layer", "neuron"))))
+            weight = _integer(query, "weight") if "weight" in query else None
+            self._json(session.explanation(_integer(query, "layer"), _integer(query, "neuron"), weight))
+        elif parts.path == "/api/derivation":
+            html = session.derivation_page(*(_integer(query, name) for name in ("layer", "neuron", "weight")))
+            self._send(html.encode("utf-8"), "text/html; charset=utf-8", HTTPStatus.OK, {"Content-Security-Policy": _PAGE_POLICY})
         elif parts.path == "/api/events":
             self._events()
         elif parts.path == "/api/export":

@@ -455,32 +455,48 @@ class Session:
         self._frames[key] = frame
         return frame
 
-    def explanation(self, layer: object, neuron: object) -> dict[str, Any]:
+    def explanation(self, layer: object, neuron: object, weight: object = None) -> dict[str, Any]:
         """``GET /api/explain``: :func:`deltaprop.explain`'s JSON for the probe example at the
         snapshot's weights, neuron (layer, neuron) worked out, numbered as in the book (layer 1
         is the input). Beside explain's own keys: ``derivatives`` (σ'(z^l), null for softmax),
         ``grad_activations`` (∂C/∂a^l), ``general_output_delta`` (BP1 in general form),
-        ``step`` and ``run`` (which weights).
+        ``step`` and ``run`` (which weights). With ``weight`` k, also the derivation of
+        w^layer_{neuron k} (explain's ``derive=True``: the proofs with these numbers, the path sum).
 
         Raises
         ------
         ValueError
-            For a layer or neuron that is not an integer or not in the network.
+            For a layer, neuron or weight that is not an integer or not in the network.
         """
         snap = self.snapshot
-        run = snap.source
-        L = len(snap.net.sizes)
-        layer = integer("layer", layer, f"an integer from 2 to {L} (layer 1 is the input, which has no δ)", lambda v: 2 <= v <= L)
-        width = snap.net.sizes[layer - 1]
-        neuron = integer("neuron", neuron, f"an integer from 1 to {width} (the width of layer {layer})", lambda v: 1 <= v <= width)
-        x, y = run.probe()
-        e = explain(snap.net, x, y, neuron=(layer, neuron))
+        x, y = snap.source.probe()
+        e = explain(snap.net, x, y, **self._explained(layer, neuron, weight))
         out = _json_values(e.to_dict())
         out["derivatives"] = [None if d is None else d.tolist() for d in e.derivatives]
         out["grad_activations"] = [g.tolist() for g in e.grad_activations]
         out["general_output_delta"] = e.general_output_delta.tolist()
-        out["step"], out["run"], out["probe"] = snap.steps, snap.run, {"index": run.settings.probe, "x": x.tolist(), "y": y.tolist()}
+        out["step"], out["run"], out["probe"] = snap.steps, snap.run, {"index": snap.source.settings.probe, "x": x.tolist(), "y": y.tolist()}
         return out
+
+    def derivation_page(self, layer: object, neuron: object, weight: object) -> str:
+        """``GET /api/derivation``: the derivation of w^layer_{neuron weight} for the probe
+        example at the snapshot's weights, as explain's self-contained HTML page."""
+        snap = self.snapshot
+        x, y = snap.source.probe()
+        return explain(snap.net, x, y, **self._explained(layer, neuron, weight)).to_html()
+
+    def _explained(self, layer: object, neuron: object, weight: object) -> dict[str, Any]:
+        """explain's keywords for a neuron (and one of its incoming weights), checked."""
+        sizes = self.snapshot.net.sizes
+        L = len(sizes)
+        layer = integer("layer", layer, f"an integer from 2 to {L} (layer 1 is the input, which has no δ)", lambda v: 2 <= v <= L)
+        width = sizes[layer - 1]
+        neuron = integer("neuron", neuron, f"an integer from 1 to {width} (the width of layer {layer})", lambda v: 1 <= v <= width)
+        if weight is None:
+            return {"neuron": (layer, neuron)}
+        fan_in = sizes[layer - 2]
+        k = integer("weight", weight, f"an integer from 1 to {fan_in} (the width of layer {layer - 1})", lambda v: 1 <= v <= fan_in)
+        return {"neuron": (layer, neuron), "derive": True, "weight": (layer, neuron, k)}
 
 
 
