@@ -13,6 +13,7 @@ import os
 import re
 import sys
 import time
+import traceback
 import warnings
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, replace
@@ -25,6 +26,8 @@ from .validation import positive_int
 
 __all__ = ["main"]
 
+#: Variables that an MPI launcher (MPICH's or Intel's mpiexec, Open MPI's, srun --mpi=pmi2/pmix) sets in each process.
+MPI_LAUNCHER_VARIABLES = ("PMI_SIZE", "PMI_RANK", "OMPI_COMM_WORLD_SIZE", "PMIX_RANK")
 #: What ``deltaprop explain --format`` takes: each name is rendered by ``Explanation.to_<name>``.
 EXPLAIN_FORMATS = ("text", "markdown", "html", "json")
 #: Integer targets with at most this many distinct values are class labels; more are a quantity
@@ -191,6 +194,9 @@ def _build_parser() -> _Parser:
     train.add_argument("--metrics", type=Path, help="write the test score (test_accuracy or test_r2), timings and history here (JSON)")
     train.add_argument("--plot", type=Path, help=f"draw the learning curves here ({_either(plots.FORMATS)}; needs matplotlib)")
     train.add_argument("--quiet", action="store_true", help="no progress bar or per-epoch lines")
+    train.add_argument("--reduction", choices=("fast", "exact"),
+                       help="under 'mpiexec -n N': how the processes sum their gradients: fast (MPI Allreduce, equal to one "
+                       "process to round-off; the default) or exact (a fixed order: the same weights, bit for bit, for any N)")
 
     evaluate = commands.add_parser("evaluate", help="report a saved model's score and cost on a data set's test split")
     evaluate.add_argument("model", type=Path)
@@ -312,6 +318,20 @@ def main(argv: list[str] | None = None) -> int:
         args = parser.parse_args(argv)
     except SystemExit as e:  # --help, --version, or a usage error already printed as one line
         return e.code if isinstance(e.code, int) else 0
+    try:
+        status = _run(args)
+    except BaseException:  # a bug: its traceback, and under MPI the end of the whole job
+        if args.command == "train":
+            traceback.print_exc()
+            _end_mpi_job(1)
+        raise
+    if status and args.command == "train":
+        _end_mpi_job(status)
+    return status
+
+
+def _run(args: argparse.Namespace) -> int:
+    """Run the parsed command; turn the user's mistakes into one line and exit status 2."""
     command = {"train": _train, "evaluate": _evaluate, "predict": _predict, "gradcheck": _gradcheck, "datasets": _datasets, "plot": _plot, "export": _export, "explain": _explain, "report": _report, "playground": _playground}[args.command]
     try:
         with warnings.catch_warnings():
@@ -324,11 +344,47 @@ def main(argv: list[str] | None = None) -> int:
         print("deltaprop: error: not enough memory for this network or data set", file=sys.stderr)
         return 2
     except (ValueError, TypeError, OSError) as e:
-        print(f"deltaprop: error: {e}", file=sys.stderr)
+        print(f"deltaprop: error{_which_process()}: {e}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("deltaprop: interrupted", file=sys.stderr)
         return 130
+
+
+def _which_process() -> str:
+    """`` (rank r of N)`` in a process of an MPI job of several other than rank 0, else nothing."""
+    MPI = sys.modules.get("mpi4py.MPI")
+    if MPI is None or not MPI.Is_initialized() or MPI.Is_finalized() or MPI.COMM_WORLD.Get_size() == 1:
+        return ""
+    rank = MPI.COMM_WORLD.Get_rank()
+    return f" (rank {rank} of {MPI.COMM_WORLD.Get_size()})" if rank else ""
+
+
+def _silent(*args: object, **kwargs: object) -> None:
+    """``print`` for the processes of an MPI job other than rank 0, which report nothing."""
+
+
+def _mpi_world(reduction: str | None) -> object:
+    """The MPI communicator to train with: ``COMM_WORLD`` when an MPI launcher started this
+    process or ``--reduction`` was given (alone, a world of one process), else None (and mpi4py
+    is not imported)."""
+    if reduction is None and not any(v in os.environ for v in MPI_LAUNCHER_VARIABLES):
+        return None
+    if importlib.util.find_spec("mpi4py") is None:
+        why = "--reduction needs" if reduction else "this process was started by an MPI launcher; training with the other processes needs"
+        raise ValueError(f"{why} mpi4py: pip install 'deltaprop[mpi]'")
+    from mpi4py import MPI
+
+    return MPI.COMM_WORLD
+
+
+def _end_mpi_job(status: int) -> None:
+    """After a failed ``train`` in one process of an MPI job of several, end the whole job with
+    ``status`` rather than leave the other processes waiting for this one."""
+    MPI = sys.modules.get("mpi4py.MPI")
+    if MPI is not None and MPI.Is_initialized() and not MPI.Is_finalized() and MPI.COMM_WORLD.Get_size() > 1:
+        sys.stderr.flush()
+        MPI.COMM_WORLD.Abort(status)
 
 
 def _train(args: argparse.Namespace) -> int:
@@ -342,6 +398,9 @@ def _train(args: argparse.Namespace) -> int:
     from .training.checkpoint import CHECKPOINT_FILE, METRICS_FILE
     from .training.recipes import recipe_for
 
+    comm = _mpi_world(args.reduction)
+    ranks, root = (1, True) if comm is None else (comm.Get_size(), comm.Get_rank() == 0)
+    say = print if root else _silent  # rank 0 alone reports and writes files
     recipe = recipe_for(args.dataset)
     given = {key: getattr(args, key) for key in vars(recipe) if getattr(args, key) is not None}
     if args.optimizer not in (None, recipe.optimizer) and args.lr is None:  # the recipe's η belongs to its optimizer
@@ -356,12 +415,12 @@ def _train(args: argparse.Namespace) -> int:
     if args.checkpoint is not None and not args.resume and (args.checkpoint / CHECKPOINT_FILE).exists():
         raise ValueError(f"--checkpoint {args.checkpoint} already holds a run: add --resume to continue it, or choose another folder")
     if args.resume and not (args.checkpoint / CHECKPOINT_FILE).exists():
-        print(f"{args.checkpoint} holds no checkpoint yet: starting the run from epoch 1", file=sys.stderr)
+        say(f"{args.checkpoint} holds no checkpoint yet: starting the run from epoch 1", file=sys.stderr)
     if (args.image_size or args.color) and not Path(args.dataset).is_dir():
         raise ValueError(f"--image-size and --color go with a folder of images; --dataset {args.dataset} is not a folder")
-    data = _read_data(args.dataset, args.target, args.image_size, args.color)
+    data = _read_data(args.dataset, args.target, args.image_size, args.color, mmap=comm is not None)  # each process reads its rows
     task, y_train, y_test, classes, why = _decide_task(data, args.task)
-    print(f"task: {task} ({why})")
+    say(f"task: {task} ({why})")
     X_train, X_test = data.train[0], data.test[0]
     regression = task == "regression"
     n_out = y_train.shape[1] if regression else len(classes)
@@ -396,13 +455,15 @@ def _train(args: argparse.Namespace) -> int:
             net, X_train, y_train, epochs=epochs, batch_size=setting.batch_size, optimizer=optimizer, l2=setting.l2,
             validation=setting.validation, seed=args.seed, progress=not args.quiet, l1=args.l1, dropout=setting.dropout,
             max_norm=args.max_norm, schedule=schedule, early_stopping=setting.early_stopping, checkpoint=args.checkpoint,
-            resume=args.resume,
+            resume=args.resume, comm=comm, reduction=args.reduction or "fast",
         )
     except dp.TrainingDiverged:
         raise
     except ValueError as e:  # the library names its parameters; the user gave flags
         raise ValueError(_flag_names(str(e))) from None
     seconds = time.perf_counter() - start
+    if not root:
+        return 0
     if history.stopped == "interrupted":
         print(f"interrupted in epoch {history.epochs + 1}: the model keeps the weights it had then", file=sys.stderr)
     test_accuracy = net.accuracy(X_test, y_test) if not regression else None
@@ -411,6 +472,9 @@ def _train(args: argparse.Namespace) -> int:
     result = f"test accuracy: {test_accuracy:.4f}" if not regression else f"test R²: {test_r2:.4f}"
     lines = [f"{result} (cost {test_cost:.6g}; {len(X_test)} examples of {args.dataset}, {history.epochs} epochs, {seconds:.1f}s)",
              f"settings: {_describe_settings(setting, net, args, extra)}"]
+    if comm is not None:
+        lines.append(f"data parallel: {ranks} process{'es' if ranks > 1 else ''} (MPI), global batch {setting.batch_size}, "
+                     f"{args.reduction or 'fast'} reduction")
     if history.best_epoch is not None:
         how = (f"stopped after epoch {history.epochs}, {setting.early_stopping} epochs without a better validation cost"
                if history.stopped == "early stopping" else f"ran all {history.epochs} epochs")
@@ -427,7 +491,8 @@ def _train(args: argparse.Namespace) -> int:
         "train_seconds": seconds,
         "epochs": history.epochs,
         "best_epoch": history.best_epoch,
-        "ranks": 1,
+        "ranks": ranks,
+        "reduction": None if comm is None else args.reduction or "fast",
         "dataset": args.dataset,
         "classes": classes,
         "sizes": net.sizes,
@@ -496,16 +561,17 @@ def _flag_names(message: str) -> str:
     return re.sub(r"^(\w+)\b", lambda m: _FLAGS.get(m[1], m[1]), message)
 
 
-def _read_data(dataset: str, target: str | None, image_size: tuple[int, int] | None = None, color: str | None = None) -> object:
+def _read_data(dataset: str, target: str | None, image_size: tuple[int, int] | None = None, color: str | None = None,
+               mmap: bool = False) -> object:
     """``datasets.read`` of ``dataset``; image options only where given; a missing extra
-    (scikit-learn, Pillow) as a one-line ValueError."""
+    (scikit-learn, Pillow) as a one-line ValueError. ``mmap``: map uncompressed IDX files."""
     import deltaprop as dp
 
     images = {k: v for k, v in (("image_size", image_size), ("color", color)) if v is not None}
     if images and importlib.util.find_spec("deltaprop.datasets.images") is None:
         raise ValueError(f"{' and '.join('--' + k.replace('_', '-') for k in images)}: this deltaprop cannot read image folders")
     try:
-        return dp.datasets.read(dataset, target=target, **images)
+        return dp.datasets.read(dataset, target=target, **images, **({"mmap": True} if mmap else {}))
     except ImportError as e:
         raise ValueError(str(e)) from None
 

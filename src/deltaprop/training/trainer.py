@@ -231,6 +231,17 @@ class Trainer:
         :data:`~deltaprop.training.compiled.MAX_BATCH` rows with the compiled step for the
         configurations it serves (equal to the NumPy step to round-off; see
         :mod:`~deltaprop.training.compiled`); False keeps the NumPy step everywhere.
+    comm : mpi4py.MPI.Comm, optional
+        Train data-parallel with the processes of this MPI communicator (see
+        :mod:`deltaprop.distributed`): every process builds the same Trainer, ``batch_size`` is
+        the global batch, each process computes its shard's part of every step and rank 0's
+        state is taken by all when training begins. Give checkpoint and progress callbacks to
+        rank 0 alone (:func:`~deltaprop.training.fit.fit` does). The steps take the NumPy step
+        and leave the BLAS threads as the process was started with (one per process is usual).
+    reduction : {"fast", "exact"}
+        With ``comm``: how the processes' gradients are summed: "fast" (MPI's Allreduce, one
+        process's result to round-off) or "exact" (a fixed order, the same bits for any number
+        of processes).
 
     Attributes
     ----------
@@ -253,6 +264,8 @@ class Trainer:
         computed (:meth:`step` always computes it).
     blas_threads : dict of int to int
         Batch size → the BLAS thread count its steps use, once chosen (saved with the state).
+    parallel : DataParallel or None
+        The MPI side of a data-parallel run (with ``comm``).
     """
 
     def __init__(
@@ -275,6 +288,8 @@ class Trainer:
         train_metrics: str = "running",
         threads: str | int | None = None,
         compiled_step: bool = True,
+        comm: object = None,
+        reduction: str = "fast",
     ) -> None:
         if not isinstance(net, Network):
             raise TypeError(f"net must be a deltaprop Network; got {type(net).__name__}")
@@ -298,7 +313,14 @@ class Trainer:
         l2, l1 = non_negative("l2", l2), non_negative("l1", l1)
         self.net, self.optimizer, self.shuffle = net, SGD(lr=0.5) if optimizer is None else optimizer, bool(shuffle)
         self.base_lr = self.optimizer.lr
-        X = net.inputs(X)
+        self.parallel = None
+        if comm is not None:
+            from ..distributed import DataParallel
+
+            self.parallel = DataParallel(comm, reduction)
+        elif reduction != "fast":
+            raise ValueError(f"reduction={reduction!r} needs comm=, the MPI communicator of the processes whose gradients it sums")
+        X = net.inputs(X) if self.parallel is None else self.parallel.inputs(net, X)  # under MPI a mapped X stays mapped
         Y = net.targets(y, len(X))
         w = as_sample_weight(sample_weight, len(X), net.dtype)
         self.rng = np.random.default_rng(seed)
@@ -306,17 +328,22 @@ class Trainer:
         self.penalty = Penalty(l2, l1, len(self.X))
         self._labels = class_labels(self.Y) if net.is_classifier else None
         self._fast = Workspace.supports(net)  # else an activation or cost of the user's own: the reference path
-        self._compiled = bool(compiled_step) and compiled.supports(net, self.dropout) and compiled.available()
+        self._compiled = bool(compiled_step) and comm is None and compiled.supports(net, self.dropout) and compiled.available()
         self._steps: dict[int, Workspace | compiled.CompiledStep] = {}
         self._metrics = self._new_metrics()
         self.params = net.parameters()
-        self.gradient = np.zeros(sum(p.size for p in self.params), dtype=net.dtype)
+        size = sum(p.size for p in self.params)
+        self.gradient = np.zeros(size, dtype=net.dtype) if self.parallel is None else self.parallel.gradient_buffer(size, net.dtype)
         offsets = np.cumsum([0] + [p.size for p in self.params])
         self.gradients = [self.gradient[a:b].reshape(p.shape) for a, b, p in zip(offsets, offsets[1:], self.params)]
         self.callbacks: list[Callback] = list(callbacks)
         for callback in self.callbacks:
             callback.trainer = self
         self._hooks = {name: [c for c in self.callbacks if getattr(type(c), name) is not getattr(Callback, name)] for name in HOOKS}
+        if self.parallel is not None:
+            self.parallel.attach(self)
+            self._hooks["on_train_begin"].append(self.parallel)  # last: after a checkpoint is loaded on rank 0
+            self._hooks["on_gradient"].insert(0, self.parallel)  # first: every other hook sees the sum
         self.history = History(train_metrics=train_metrics)
         self.epoch = self.steps_done = self.position = 0
         self.target_epochs: int | None = None
@@ -496,6 +523,8 @@ class Trainer:
         n = len(batch)
         w = None if self.sample_weight is None else self.sample_weight[batch]
         masks = dropout_masks(net, n, self.dropout, self.rng) if self.dropout else None
+        if self.parallel is not None:
+            return self._parallel_update(batch, masks, with_cost)
         threads = self._threads.for_batch(n)
         self._threads.apply(threads)
         start = time.perf_counter()
@@ -523,6 +552,47 @@ class Trainer:
         self.position += n
         self.steps_done += 1
         return cost
+
+    def _parallel_update(self, batch: np.ndarray, masks: list[np.ndarray | None] | None, with_cost: bool) -> float | None:
+        """:meth:`_update` under MPI: this rank's part of the gradient, the gradient hooks (the
+        first sums the parts, and the batch's [cost, weight, correct, rows] with them), the step."""
+        net = self.net
+        self.parallel.gradient(batch, masks)
+        for callback in self._hooks["on_gradient"]:
+            callback.on_gradient(self.gradient)
+        cost_sum, weight, correct, rows = (float(v) for v in self.parallel.sums)
+        if self.train_metrics == "running":
+            metrics = self._metrics
+            metrics.cost, metrics.weight = metrics.cost + cost_sum, metrics.weight + weight
+            metrics.correct, metrics.rows = metrics.correct + int(correct), metrics.rows + int(rows)
+        cost = None
+        if with_cost or self.keep_batch_cost:
+            cost = self.batch_cost = float(np.float64(cost_sum) / weight + self.penalty.cost(net.weights))
+        self.optimizer.step(self.params, self.gradients)
+        if self.max_norm is not None:
+            _clip_rows(net.weights, self.max_norm)
+        self.position += len(batch)
+        self.steps_done += 1
+        return cost
+
+    def batch_gradient(
+        self, rows: np.ndarray, masks: list[np.ndarray | None] | None = None, out: Sequence[np.ndarray] | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Backpropagate over training rows ``rows``: the gradient of their (weighted) mean cost
+        plus the penalty's, into ``out`` (default: :attr:`gradients`), with the NumPy step.
+
+        ``masks`` are dropout masks for those rows (see :func:`~deltaprop.backprop.dropout_masks`).
+        Returns their outputs a^L and float targets (views valid until the next call).
+        """
+        net, out = self.net, self.gradients if out is None else out
+        w = None if self.sample_weight is None else self.sample_weight[rows]
+        if self._fast:
+            X, Y, at = (self.X, self.Y, rows) if isinstance(self.X, np.ndarray) else (self.X.take(rows), self.Y[rows], np.arange(len(rows)))
+            step = self._steps.get(len(rows)) or self._new_step(len(rows))
+            share = None if w is None else example_shares(w)
+            return step.gradient(X, Y, at, net, out, self.penalty, masks, share), step.targets
+        Y = self.Y.take(rows, axis=0)
+        return backprop(net, self.X.take(rows, axis=0), Y, self.penalty, masks, w, out=out).output, Y
 
     def _new_step(self, n: int) -> Workspace | compiled.CompiledStep:
         """The step of batch size ``n``: compiled where it serves and earns its keep, else the NumPy workspace."""
@@ -559,8 +629,14 @@ class Trainer:
     def _end_epoch(self) -> None:
         history, net = self.history, self.net
         self._threads.restore()  # the measurements run with the BLAS's own threads
+        sets = [(self.X, self.Y, self.sample_weight)] if self.train_metrics == "full" else []
+        sets += [(self.X_val, self.Y_val, None)] if self.X_val is not None else []
+        if self.parallel is None:
+            measured = [measure(net, X, Y, self.penalty, w) for X, Y, w in sets]
+        else:  # each rank measures its chunks; one reduction of their sums
+            measured = self.parallel.measure(net, sets, self.penalty, EVAL_CHUNK) if sets else []
         if self.train_metrics == "full":
-            cost, accuracy = measure(net, self.X, self.Y, self.penalty, self.sample_weight)
+            cost, accuracy = measured[0]
         else:
             self._measure_window()
             cost, accuracy = self._metrics.result(float(self.penalty.cost(net.weights)), self._labels is not None)
@@ -573,7 +649,7 @@ class Trainer:
         history.seconds.append(self._epoch_seconds)
         history.lr.append(float(self.optimizer.lr))
         if self.X_val is not None:
-            val_cost, val_accuracy = measure(net, self.X_val, self.Y_val, self.penalty)
+            val_cost, val_accuracy = measured[-1]
             history.val_cost.append(val_cost)
             history.val_accuracy.append(val_accuracy)
         epoch, self.epoch, self.position, self._order, self._epoch_seconds = self.epoch, self.epoch + 1, 0, None, 0.0
@@ -635,7 +711,7 @@ class Trainer:
         }
         if isinstance(seed, (int, np.integer)):
             config["seed"] = int(seed)
-        for callback in self.callbacks:
+        for callback in self.callbacks + ([self.parallel] if self.parallel else []):
             config.update(callback.settings())
         return config
 
