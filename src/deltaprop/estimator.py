@@ -1019,7 +1019,7 @@ class DeltaPropRegressor(RegressorMixin, _DeltaPropEstimator):
         """Return target rows (n, n_outputs), σ and cost (from ``loss`` unless named)."""
         Y = y.reshape(len(y), -1).astype(np.float64)
         if self.loss == "poisson" and (Y < 0).any():
-            raise ValueError(f"loss='poisson' needs targets y ≥ 0 (counts or rates); the smallest is {Y.min()!r}")
+            raise ValueError(f"loss='poisson' needs targets y ≥ 0 (counts or rates); the smallest is {float(Y.min())!r}")
         if not first:
             if Y.shape[1] != self.n_outputs_:
                 raise ValueError(f"y has {Y.shape[1]} target columns; the network was fitted with {self.n_outputs_} outputs")

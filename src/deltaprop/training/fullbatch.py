@@ -23,7 +23,7 @@ import numpy as np
 from ..backprop import backprop
 from ..network import Network
 from ..penalty import Penalty
-from ..validation import all_finite, as_sample_weight, non_negative, positive_int, positive_number
+from ..validation import all_finite, as_sample_weight, non_negative, positive_int
 
 __all__ = ["fit_full_batch", "FullBatchResult", "METHODS"]
 
@@ -129,7 +129,7 @@ def fit_full_batch(
     max_iter : int
         The most iterations, ≥ 1.
     tol : float
-        The gradient tolerance ``gtol`` (> 0): the method stops when the largest component
+        The gradient tolerance ``gtol`` (≥ 0): the method stops when the largest component
         of ∇J (L-BFGS-B's projected gradient; CG: the gradient's norm) falls below it.
         (L-BFGS-B keeps SciPy's own ``ftol`` on the relative reduction of J, as
         scikit-learn's MLP does: passing ``tol`` as SciPy's ``tol`` would set both and
@@ -155,7 +155,7 @@ def fit_full_batch(
     if not isinstance(method, str) or method not in METHODS:
         raise ValueError(f"method must be one of {', '.join(map(repr, METHODS))}; got {method!r}")
     max_iter = positive_int("max_iter", max_iter)
-    tol = positive_number("tol", tol)
+    tol = non_negative("tol", tol)
     max_fun = positive_int("max_fun", max_fun)
     net.check_parameters()
     try:
