@@ -212,7 +212,7 @@ exp = Exp()
 softmax = Softmax()
 
 ACTIVATIONS: dict[str, Activation] = {
-    act.name: act for act in (sigmoid, tanh, relu, leaky_relu, softplus, identity, exp, softmax)
+    act.name: act for act in (sigmoid, tanh, relu, leaky_relu, softplus, identity, softmax, exp)
 }
 
 
