@@ -94,6 +94,7 @@ from .costs import COSTS
 from .network import INITIALIZERS, Network
 from .optimizers import Adam
 from .penalty import Penalty
+from .scaling import Scaling
 from .training import History, TrainingDiverged
 from .training.fullbatch import fit_full_batch
 from .validation import boolean, integer, non_negative, positive_int, positive_number, real_number
@@ -406,13 +407,17 @@ class _DeltaPropEstimator(BaseEstimator):
                 f"warm_start keeps the fitted network {self.network_.sizes} ({', '.join(a.name for a in self.network_.activations)}); "
                 "hidden_layer_sizes, activation and out_activation must not change between fits"
             )
-        Y = Y.astype(self.network_.dtype)
+        Y = self._training_targets(Y, first).astype(self.network_.dtype)
         w = None if w is None else w.astype(self.network_.dtype)
         if self.solver == "lbfgs":
             self._fit_full_batch(X, Y, w)
         else:
             self._fit_stochastic(X.tocsr() if issparse(X) else X, Y, y, w, incremental)
         return self
+
+    def _training_targets(self, Y: np.ndarray, first: bool) -> np.ndarray:
+        """The target rows the network learns (the regressor may standardise them)."""
+        return Y
 
     def _sample_weight(self, X: np.ndarray, y: np.ndarray, sample_weight: object, incremental: bool) -> np.ndarray | None:
         """The weight of each row: ``sample_weight`` (checked), or None for equal weights."""
@@ -910,6 +915,11 @@ class DeltaPropRegressor(RegressorMixin, _DeltaPropEstimator):
         cross-entropies need targets in [0, 1] (and rows summing to 1 for "log_likelihood").
     early_stopping : bool
         Stops on the validation R².
+    target_scaling : bool, default False
+        Learn the targets standardised (each column's mean and standard deviation on the
+        first fit, kept as ``network_.target_scaling``) and predict in their own units; the
+        loss curve is then in standardised units. Targets far from unit scale (prices, counts
+        in the hundreds) learn much faster this way (see the README's measurements).
 
     Attributes
     ----------
@@ -953,6 +963,7 @@ class DeltaPropRegressor(RegressorMixin, _DeltaPropEstimator):
         dtype: str | type | None = None,
         epsilon_placement: str = "sklearn",
         loss: str = "squared_error",
+        target_scaling: bool = False,
     ) -> None:
         super().__init__(
             hidden_layer_sizes, activation, solver=solver, alpha=alpha, batch_size=batch_size, learning_rate=learning_rate,
@@ -964,12 +975,30 @@ class DeltaPropRegressor(RegressorMixin, _DeltaPropEstimator):
             dropout=dropout, init=init, dtype=dtype, epsilon_placement=epsilon_placement,
         )
         self.loss = loss
+        self.target_scaling = target_scaling
 
     def _check_params(self) -> tuple[list[int], list[str]]:
-        """The shared checks, and ``loss``'s."""
+        """The shared checks, and ``loss``'s and ``target_scaling``'s."""
         checked = super()._check_params()
         _one_of("loss", self.loss, tuple(LOSSES))
+        boolean("target_scaling", self.target_scaling)
+        if self.target_scaling and self.loss == "poisson":
+            raise ValueError("target_scaling=True would make Poisson targets negative; use it with loss='squared_error'")
         return checked
+
+    def _training_targets(self, Y: np.ndarray, first: bool) -> np.ndarray:
+        """Standardised targets under ``target_scaling`` (the first fit's mean and deviation,
+        kept as ``network_.target_scaling``), else the targets themselves."""
+        if first:
+            self.network_.target_scaling = Scaling.standardize(Y) if self.target_scaling else None
+        scaling = self.network_.target_scaling
+        return Y if scaling is None else scaling.apply(Y)
+
+    def _in_target_units(self, a: np.ndarray) -> np.ndarray:
+        """Outputs a^L in the targets' own units: (n,) for one output, else (n, n_outputs)."""
+        scaling = self.network_.target_scaling
+        a = a if scaling is None else scaling.invert(a)
+        return a.ravel() if a.shape[1] == 1 else a
 
     def __sklearn_tags__(self) -> Tags:
         tags = super().__sklearn_tags__()
@@ -1009,11 +1038,10 @@ class DeltaPropRegressor(RegressorMixin, _DeltaPropEstimator):
 
     def predict(self, X: object) -> np.ndarray:
         """Return the predicted targets: (n,) for one output, else (n, n_outputs)."""
-        a = self._outputs(X)
-        return a.ravel() if a.shape[1] == 1 else a
+        return self._in_target_units(self._outputs(X))
 
     def _score_outputs(self, a: np.ndarray, y: np.ndarray, sample_weight: np.ndarray | None) -> float:
-        return float(r2_score(y, a.ravel() if a.shape[1] == 1 else a, sample_weight=sample_weight))
+        return float(r2_score(y, self._in_target_units(a), sample_weight=sample_weight))
 
     def _encode(self, y: np.ndarray, first: bool, incremental: bool) -> tuple[np.ndarray, str, str]:
         """Return target rows (n, n_outputs), σ and cost (from ``loss`` unless named)."""
