@@ -7,8 +7,8 @@ imported here only (``pip install 'deltaprop[sklearn]'``); ``import deltaprop`` 
 import this module.
 
 What ``MLPClassifier`` lacks is added: ``dropout``, ``out_activation`` and ``cost``, one
-activation per hidden layer, ``init``, ``dtype``, ``epsilon_placement``, ``class_weight``;
-``predict_log_proba`` is computed from z^L (log-softmax), never as log of a rounded 0.
+activation per hidden layer, ``init``, ``dtype``, ``epsilon_placement``, ``class_weight``
+and the regressor's ``target_scaling``.
 
 Names → deltaprop (symbols as in the seeds):
 
@@ -152,6 +152,14 @@ def _sklearn_init(net: Network, rng: np.random.Generator, hidden: Sequence[str])
         bound = math.sqrt((2.0 if below == "sigmoid" else 6.0) / sum(W.shape))
         W[...] = rng.uniform(-bound, bound, W.shape[::-1]).T  # drawn (n_in, n_out), as coefs_
         b[...] = rng.uniform(-bound, bound, b.shape)
+
+
+def _weighted_standardization(Y: np.ndarray, w: np.ndarray | None) -> Scaling:
+    """The standardisation of the columns of ``Y`` by their mean and deviation weighted by
+    ``w`` (a weight of 2 is the row twice); a constant column is centred and left unscaled."""
+    mean = np.average(Y, axis=0, weights=w)
+    std = np.sqrt(np.average((Y - mean) ** 2, axis=0, weights=w))
+    return Scaling(mean, np.where(std > 0, std, 1.0))
 
 
 class _VelocitySGD:
@@ -407,7 +415,7 @@ class _DeltaPropEstimator(BaseEstimator):
                 f"warm_start keeps the fitted network {self.network_.sizes} ({', '.join(a.name for a in self.network_.activations)}); "
                 "hidden_layer_sizes, activation and out_activation must not change between fits"
             )
-        Y = self._training_targets(Y, first).astype(self.network_.dtype)
+        Y = self._training_targets(Y, w, first).astype(self.network_.dtype)
         w = None if w is None else w.astype(self.network_.dtype)
         if self.solver == "lbfgs":
             self._fit_full_batch(X, Y, w)
@@ -415,7 +423,7 @@ class _DeltaPropEstimator(BaseEstimator):
             self._fit_stochastic(X.tocsr() if issparse(X) else X, Y, y, w, incremental)
         return self
 
-    def _training_targets(self, Y: np.ndarray, first: bool) -> np.ndarray:
+    def _training_targets(self, Y: np.ndarray, w: np.ndarray | None, first: bool) -> np.ndarray:
         """The target rows the network learns (the regressor may standardise them)."""
         return Y
 
@@ -590,16 +598,11 @@ class _DeltaPropEstimator(BaseEstimator):
                 stacklevel=4,
             )
 
-    def _forward(self, X: object) -> tuple[np.ndarray, np.ndarray]:
-        """(z^L, a^L) of the network for ``X``, after scikit-learn's checks of X (dense or sparse)."""
+    def _outputs(self, X: object) -> np.ndarray:
+        """The network's outputs a^L for ``X``, after scikit-learn's checks of X (dense or sparse)."""
         check_is_fitted(self)
         X = validate_data(self, X, accept_sparse=["csr", "csc"], reset=False, dtype=self.network_.dtype)
-        passed = forward(self.network_, X)
-        return passed.weighted_inputs[-1], passed.activations[-1]
-
-    def _outputs(self, X: object) -> np.ndarray:
-        """The network's outputs a^L for ``X``."""
-        return self._forward(X)[1]
+        return forward(self.network_, X).activations[-1]
 
     def _score_rows(self, X: np.ndarray, y: np.ndarray, sample_weight: np.ndarray | None) -> float:
         """The validation score of checked rows: NaN when an output is not finite (as scikit-learn)."""
@@ -825,17 +828,10 @@ class DeltaPropClassifier(ClassifierMixin, _DeltaPropEstimator):
         return a
 
     def predict_log_proba(self, X: object) -> np.ndarray:
-        """Return ln of :meth:`predict_proba`, computed from z^L: log-softmax z − logsumexp(z),
-        or ln σ(±z) = −ln(1 + e^{∓z}) for sigmoid outputs, so a tiny probability gives a
-        finite log instead of ln 0."""
-        z, a = self._forward(X)
-        if self.out_activation_ == "softmax":
-            shifted = z - z.max(axis=1, keepdims=True)
-            return shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
-        log_a = -np.logaddexp(0, -z)  # ln σ(z)
-        if a.shape[1] == 1:
-            return np.hstack([-np.logaddexp(0, z), log_a])  # ln(1 − σ(z)) = ln σ(−z)
-        return log_a
+        """Return ln of :meth:`predict_proba` (−inf where a probability rounds to 0), as
+        ``MLPClassifier``'s, so that scikit-learn's checks find the two consistent."""
+        with np.errstate(divide="ignore"):
+            return np.log(self.predict_proba(X))
 
     def predict(self, X: object) -> np.ndarray:
         """Return the predicted labels (n,), or the 0/1 indicator matrix for multilabel y."""
@@ -986,11 +982,11 @@ class DeltaPropRegressor(RegressorMixin, _DeltaPropEstimator):
             raise ValueError("target_scaling=True would make Poisson targets negative; use it with loss='squared_error'")
         return checked
 
-    def _training_targets(self, Y: np.ndarray, first: bool) -> np.ndarray:
+    def _training_targets(self, Y: np.ndarray, w: np.ndarray | None, first: bool) -> np.ndarray:
         """Standardised targets under ``target_scaling`` (the first fit's mean and deviation,
-        kept as ``network_.target_scaling``), else the targets themselves."""
+        weighted by ``w``, kept as ``network_.target_scaling``), else the targets themselves."""
         if first:
-            self.network_.target_scaling = Scaling.standardize(Y) if self.target_scaling else None
+            self.network_.target_scaling = _weighted_standardization(Y, w) if self.target_scaling else None
         scaling = self.network_.target_scaling
         return Y if scaling is None else scaling.apply(Y)
 
