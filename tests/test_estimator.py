@@ -46,7 +46,7 @@ def small_digits(digits):
             hidden_layer_sizes=(16, 8), activation=["tanh", "logistic"], solver="sgd", learning_rate_init=0.05, max_iter=100
         ),
         DeltaPropRegressor(max_iter=100),
-        DeltaPropClassifier(solver="lbfgs", max_iter=100),
+        DeltaPropClassifier((10,), solver="lbfgs", max_iter=50),
         DeltaPropRegressor(solver="sgd", learning_rate="adaptive", target_scaling=True, max_iter=100),
     ]
 )
