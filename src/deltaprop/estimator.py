@@ -397,8 +397,8 @@ class _DeltaPropEstimator(BaseEstimator):
             sizes = [X.shape[1], *hidden, Y.shape[1]]
             init = "xavier" if self.init == "sklearn" else self.init
             self.network_ = Network(sizes, activation=activations, output=out, cost=cost, init=init, seed=rng, dtype=X.dtype)
-            if self.init == "sklearn":
-                _sklearn_init(self.network_, rng, activations)
+            if self.init == "sklearn":  # with no hidden layer, scikit-learn's factor still follows `activation`
+                _sklearn_init(self.network_, rng, activations or [_canonical(self.activation)] * isinstance(self.activation, str))
             self._rng = rng
             self.n_layers_ = len(sizes)
             self.n_outputs_ = Y.shape[1]
@@ -472,6 +472,7 @@ class _DeltaPropEstimator(BaseEstimator):
         self.n_iter_ = 0
         try:
             for _ in range(1 if incremental else int(self.max_iter)):
+                start = [p.copy() for p in params]  # kept if this epoch diverges
                 order = self._rng.permutation(n) if self.shuffle else np.arange(n)
                 accumulated = 0.0
                 with np.errstate(over="ignore", invalid="ignore"):  # divergence is caught below, once per epoch
@@ -485,7 +486,7 @@ class _DeltaPropEstimator(BaseEstimator):
                 self.loss_curve_.append(self.loss_)
                 if self.verbose:
                     print(f"Iteration {self.n_iter_}, loss = {self.loss_:.8f}")
-                if self._diverged(held):
+                if self._diverged(held, start):
                     break
                 self._count_improvement(held)
                 if self.solver == "sgd" and self.learning_rate == "invscaling":
@@ -519,15 +520,20 @@ class _DeltaPropEstimator(BaseEstimator):
         self._optimizer.step(params, grads.parameters())
         return loss
 
-    def _diverged(self, held: tuple | None) -> bool:
+    def _diverged(self, held: tuple | None, start: list[np.ndarray]) -> bool:
         """After an epoch whose loss or weights are NaN or infinite: with early stopping, record
-        the non-finite score, warn and return True (stop); without, raise TrainingDiverged."""
-        if math.isfinite(self.loss_) and all(np.isfinite(p).all() for p in self.network_.parameters()):
+        the non-finite score, warn and return True (stop: the best weights come back); without,
+        put back the weights of the epoch's ``start`` and raise TrainingDiverged."""
+        params = self.network_.parameters()
+        if math.isfinite(self.loss_) and all(np.isfinite(p).all() for p in params):
             return False
         if held is None:
+            for p, before in zip(params, start):
+                p[...] = before
             raise TrainingDiverged(
                 f"{type(self).__name__}: training diverged in epoch {self.n_iter_}: the loss became {self.loss_}; "
-                f"learning_rate_init={self.learning_rate_init!r} is probably too high, or X needs scaling",
+                f"learning_rate_init={self.learning_rate_init!r} is probably too high, or X needs scaling. "
+                "The network keeps its weights from before that epoch.",
                 History(cost=list(self.loss_curve_)),
             )
         self.validation_scores_ = [*self.validation_scores_, math.nan]
@@ -631,22 +637,21 @@ class DeltaPropClassifier(ClassifierMixin, _DeltaPropEstimator):
         Widths of the hidden layers; ``()`` for none.
     activation : str or sequence of str, default "relu"
         σ of the hidden layers, one name for all or one per hidden layer: "identity",
-        "logistic" (= "sigmoid"), "tanh", "relu", "leaky_relu" or "softplus".
-    out_activation : {"softmax", "sigmoid", "logistic"}, optional
-        σ of the output layer. By default softmax for multiclass y and sigmoid for binary
-        (one unit) and multilabel y (one unit per label); softmax on binary y uses two units.
-    cost : {"log_likelihood", "cross_entropy", "quadratic"}, optional
-        By default "log_likelihood" with softmax outputs and "cross_entropy" with sigmoid ones.
+        "logistic" (= "sigmoid"), "tanh", "relu", "leaky_relu", "softplus" or "exp".
     solver : {"adam", "sgd", "lbfgs"}, default "adam"
-        "sgd" uses ``momentum`` and ``nesterovs_momentum`` (plain SGD when momentum is 0);
-        "lbfgs" trains on all rows at once, taking no ``sample_weight``, ``class_weight`` or
-        ``dropout``, and ignores the mini-batch parameters.
+        "sgd": v ← μ v − η g with ``momentum`` μ and ``nesterovs_momentum``; "lbfgs": all rows
+        at once (no ``dropout``; the mini-batch, learning-rate and early-stopping parameters
+        do not apply).
     alpha : float, default 1e-4
-        L2 penalty, as ``MLPClassifier``'s (see the module notes for λ).
+        L2 penalty: each batch adds (α / 2 Σ_B w) Σ‖W‖² (see the module notes).
     batch_size : int or "auto", default "auto"
         Rows per mini-batch; "auto" is min(200, n).
+    learning_rate : {"constant", "invscaling", "adaptive"}, default "constant"
+        η's schedule for "sgd" (see the module notes).
     learning_rate_init : float, default 1e-3
-        η.
+        η at the start.
+    power_t : float, default 0.5
+        The exponent of "invscaling".
     max_iter : int, default 200
         Epochs (iterations for "lbfgs").
     shuffle : bool, default True
@@ -654,29 +659,39 @@ class DeltaPropClassifier(ClassifierMixin, _DeltaPropEstimator):
     random_state : int, RandomState, Generator or None
         Seeds the weights, the shuffles, the dropout masks and the validation split.
     tol : float, default 1e-4
-        The improvement that counts (see the module notes).
+        The improvement that counts (see the module notes); L-BFGS's gradient tolerance.
     verbose : bool or int, default False
-        Print one line per epoch (to stderr) and the stopping reason.
+        Print ``MLPClassifier``'s lines: the loss of each epoch, the validation score, why
+        training stopped.
     warm_start : bool, default False
         ``fit`` continues from the fitted network (with a new optimizer) instead of a new one.
     momentum : float, default 0.9
-        μ of "sgd", in [0, 1).
+        μ of "sgd", in [0, 1].
     nesterovs_momentum : bool, default True
         Nesterov's momentum for "sgd".
     early_stopping : bool, default False
         Hold out ``validation_fraction`` of the rows (stratified), stop on their accuracy and
-        keep the best weights.
+        keep the best weights ("sgd" and "adam").
     validation_fraction : float, default 0.1
     beta_1, beta_2, epsilon : float
         Adam's β₁, β₂, ε.
-    n_iter_no_change : int, default 10
+    n_iter_no_change : int or np.inf, default 10
         Epochs without improvement before stopping (stops after more than this many).
+    max_fun : int, default 15000
+        L-BFGS's most evaluations of the loss and its gradient.
+    out_activation : {"softmax", "sigmoid", "logistic"}, optional
+        σ of the output layer. By default softmax for multiclass y and sigmoid for binary
+        (one unit) and multilabel y (one unit per label); softmax on binary y uses two units.
+    cost : {"log_likelihood", "cross_entropy", "quadratic", "poisson"}, optional
+        By default "log_likelihood" with softmax outputs and "cross_entropy" with sigmoid ones.
     dropout : float, default 0.0
         Probability p of dropping each hidden unit in training (inverted dropout).
-    init : {"xavier", "glorot", "he", "default"}, default "xavier"
-        How :class:`deltaprop.Network` draws the first weights.
+    init : {"sklearn", "xavier", "glorot", "he", "default"}, default "sklearn"
+        ``MLPClassifier``'s draw (module notes), or how :class:`deltaprop.Network` draws.
     dtype : {None, "float32", "float64"}, default None
         Precision of the network; None follows X (float32 stays, others become float64).
+    epsilon_placement : {"sklearn", "pytorch"}, default "sklearn"
+        Where Adam adds ε (module notes).
     class_weight : "balanced", dict or None
         Weights per class, multiplied into ``sample_weight``; "balanced" is
         n / (n_classes · count(class)). Single-label y only.
@@ -689,19 +704,22 @@ class DeltaPropClassifier(ClassifierMixin, _DeltaPropEstimator):
         The class labels (for multilabel y: 0 … n_labels − 1).
     coefs_, intercepts_ : list of ndarray
         Weights (n_in, n_out), views of ``network_.weights[i].T``, and biases (the network's arrays).
+    loss : str
+        "log_loss", as ``MLPClassifier``'s (or the name of another ``cost``).
     loss_curve_ : list of float
-        The training cost after each epoch (L-BFGS: iteration), over all fit calls of a warm start.
+        Each epoch's mean batch loss (L-BFGS: the loss after each iteration), over all fit
+        calls of a warm start.
     loss_ : float
-        Its last value.
+        The last epoch's (L-BFGS: the final loss).
     best_loss_ : float or None
-        Its lowest value (None with ``early_stopping``).
+        The lowest of ``loss_curve_`` (None with ``early_stopping``).
     validation_scores_ : list of float or None
-        Validation accuracy after each epoch, with ``early_stopping``.
+        Validation accuracy after each epoch, with ``early_stopping`` (NaN for a diverged one).
     best_validation_score_ : float or None
     n_iter_ : int
         Epochs (L-BFGS: iterations) run by the last call of fit or partial_fit.
     t_ : int
-        Training rows seen, counting repeats.
+        Training rows seen by the stochastic solvers, counting repeats.
     n_features_in_ : int
     feature_names_in_ : ndarray of str
         When X had string column names.
@@ -898,7 +916,7 @@ class DeltaPropRegressor(RegressorMixin, _DeltaPropEstimator):
 
     Parameters
     ----------
-    See :class:`DeltaPropClassifier`; there is no ``class_weight``, and these differ:
+    See :class:`DeltaPropClassifier`; there is no ``class_weight``, and these differ or are added:
 
     loss : {"squared_error", "poisson"}, default "squared_error"
         ``MLPRegressor``'s: the quadratic cost with an identity output, or half the Poisson
@@ -919,8 +937,10 @@ class DeltaPropRegressor(RegressorMixin, _DeltaPropEstimator):
 
     Attributes
     ----------
-    As the classifier's, without ``classes_``; ``validation_scores_`` holds R², and
-    ``out_activation_`` is deltaprop's name of the output σ ("identity" by default).
+    As the classifier's, without ``classes_`` and ``class_weight``; ``validation_scores_``
+    holds R², and ``out_activation_`` is deltaprop's name of the output σ ("identity" or
+    "exp" by ``loss``). ``network_.target_scaling`` is the targets' standardisation under
+    ``target_scaling``, else None.
     """
 
     _out_activations = ("logistic", *ACTIVATIONS)

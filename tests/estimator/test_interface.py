@@ -105,9 +105,13 @@ def test_a_diverging_run_with_early_stopping_stops_warns_and_keeps_the_best_weig
     assert est.n_iter_ < 100 and len(scores) == est.n_iter_ and math.isnan(scores[-1])
     assert est.best_validation_score_ == max(s for s in scores if not math.isnan(s))
     assert all(np.isfinite(p).all() for p in est.network_.parameters()) and np.isfinite(est.predict_proba(X)).all()
+    plain = DeltaPropClassifier(**{**settings, "early_stopping": False})
     with pytest.raises(dp.TrainingDiverged, match=r"^DeltaPropClassifier: training diverged in epoch \d+: the loss became (nan|inf); "
-                                                  r"learning_rate_init=50.0 is probably too high, or X needs scaling$"):
-        DeltaPropClassifier(**{**settings, "early_stopping": False}).fit(X * 100, y)
+                                                  r"learning_rate_init=50.0 is probably too high, or X needs scaling. "
+                                                  r"The network keeps its weights from before that epoch.$") as raised:
+        plain.fit(X * 100, y)
+    assert all(np.isfinite(p).all() for p in plain.network_.parameters())
+    assert len(raised.value.history.cost) == plain.n_iter_ and not np.isfinite(raised.value.history.cost[-1])
 
 
 @pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
@@ -125,3 +129,15 @@ def test_target_scaling_learns_standardised_targets_and_answers_in_their_units(i
     np.testing.assert_allclose(dp.load(tmp_path / "model.npz").predict(X), scaled.predict(X), rtol=1e-12)
     with pytest.raises(ValueError, match=re.escape("target_scaling=True would make Poisson targets negative; use it with loss='squared_error'")):
         DeltaPropRegressor(loss="poisson", target_scaling=True).fit(X, np.abs(y))
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+@pytest.mark.parametrize("activation, hidden, factor", [("relu", (40, 30), 6.0), ("logistic", (40, 30), 2.0), ("logistic", (), 2.0)])
+def test_first_weights_and_biases_are_glorot_uniform_as_mlpclassifiers(iris, activation, hidden, factor):
+    X, y = iris
+    X = np.hstack([X] * 10)  # 40 inputs: enough entries to reach near each bound
+    est = DeltaPropClassifier(hidden, activation, solver="sgd", learning_rate_init=1e-12, max_iter=1, random_state=0).fit(X, y)
+    for coef, intercept in zip(est.coefs_, est.intercepts_):
+        bound = np.sqrt(factor / sum(coef.shape))
+        assert 0.9 * bound < np.abs(coef).max() <= bound and 0 < np.abs(intercept).max() <= bound
+    assert np.abs(DeltaPropClassifier(hidden, activation, init="xavier", max_iter=1).fit(X, y).intercepts_[0]).max() < 1e-2
