@@ -468,7 +468,7 @@ class _DeltaPropEstimator(BaseEstimator):
             if self.batch_size > n:
                 warnings.warn(f"batch_size={self.batch_size} is larger than the {n} training rows; using {n}", UserWarning, stacklevel=4)
             batch_size = min(int(self.batch_size), n)
-        net, optimizer, params = self.network_, self._optimizer, self.network_.parameters()
+        optimizer, params = self._optimizer, self.network_.parameters()
         self.n_iter_ = 0
         try:
             for _ in range(1 if incremental else int(self.max_iter)):
