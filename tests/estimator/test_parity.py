@@ -1,9 +1,9 @@
 """The estimators against MLPClassifier and MLPRegressor from identical initial weights: every
 solver's run (weights, loss curve, epochs, rows seen) equals scikit-learn's to float64 round-off.
 
-Both start from the same weights: scikit-learn's ``_init_coef`` and deltaprop's
-``_sklearn_init`` are replaced, for the one estimator each test builds, by a function that
-hands out the same arrays. ``shuffle=False`` takes the rows in the same order, since the two
+Both start from the same weights: scikit-learn's ``_init_coef`` (on the one instance) and
+deltaprop's ``_sklearn_init`` (for the test) are replaced by functions that hand out the
+same arrays. ``shuffle=False`` takes the rows in the same order, since the two
 shuffle with different generators; the last batch of each epoch is smaller than the rest on
 purpose (its penalty is α over its own size in both).
 """
@@ -54,8 +54,8 @@ def first_weights(sizes, seed=0):
     return layers
 
 
-def fit_both(monkeypatch, theirs, ours, X, y, sizes, sample_weight=None, seed=0):
-    """Fit MLP* and DeltaProp* from the same first weights; return both."""
+def same_first_weights(monkeypatch, theirs, sizes, seed=0):
+    """Make ``theirs`` (an MLP*) and every DeltaProp* estimator fitted next start from the same weights."""
     layers = first_weights(sizes, seed)
     handed = iter(layers)
     theirs._init_coef = lambda fan_in, fan_out, dtype: tuple(a.copy() for a in next(handed))  # it trains them in place
@@ -65,6 +65,11 @@ def fit_both(monkeypatch, theirs, ours, X, y, sizes, sample_weight=None, seed=0)
             W[...], b[...] = coef.T, intercept
 
     monkeypatch.setattr(estimator, "_sklearn_init", write)
+
+
+def fit_both(monkeypatch, theirs, ours, X, y, sizes, sample_weight=None, seed=0):
+    """Fit MLP* and DeltaProp* from the same first weights; return both."""
+    same_first_weights(monkeypatch, theirs, sizes, seed)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         theirs.fit(X, y, sample_weight=sample_weight)
@@ -185,3 +190,27 @@ def test_poisson_regressor_equals_mlpregressor(monkeypatch, diabetes):
         lbfgs = solver == "lbfgs"
         assert_same_run(theirs, ours, not lbfgs, LBFGS_RTOL if lbfgs else RTOL, LBFGS_ATOL if lbfgs else ATOL)
         np.testing.assert_allclose(ours.predict(X), theirs.predict(X), rtol=1e-9)
+
+
+def test_partial_fit_calls_equal_mlpclassifiers(monkeypatch, iris):
+    X, y = iris
+    common = dict(hidden_layer_sizes=(6,), solver="sgd", momentum=0.9, learning_rate="invscaling", learning_rate_init=0.2,
+                  batch_size=20, shuffle=False)
+    theirs, ours = MLPClassifier(**common), DeltaPropClassifier(**common)
+    same_first_weights(monkeypatch, theirs, [4, 6, 3])
+    for chunk in np.array_split(np.arange(len(X)), 4):  # each call: one epoch over its chunk, the optimizer kept
+        theirs.partial_fit(X[chunk], y[chunk], classes=[0, 1, 2])
+        ours.partial_fit(X[chunk], y[chunk], classes=[0, 1, 2])
+    assert_same_run(theirs, ours)
+
+
+def test_two_output_regressor_takes_mlpregressors_steps(monkeypatch, diabetes):
+    """MLPRegressor reports its squared loss divided by the number of outputs but descends the
+    undivided one: the weights agree, and our loss is the one descended."""
+    X, y = diabetes
+    Y = np.column_stack([y, X[:, 0] * X[:, 1]])
+    common = dict(hidden_layer_sizes=(7,), solver="adam", learning_rate_init=0.01, alpha=0.0, batch_size=60, max_iter=10, shuffle=False)
+    theirs, ours = fit_both(monkeypatch, MLPRegressor(**common), DeltaPropRegressor(**common), X, Y, [10, 7, 2])
+    for a, b in zip(ours.coefs_ + ours.intercepts_, theirs.coefs_ + theirs.intercepts_, strict=True):
+        np.testing.assert_allclose(a, b, rtol=RTOL, atol=ATOL)
+    np.testing.assert_allclose(ours.loss_curve_, 2 * np.asarray(theirs.loss_curve_), rtol=RTOL)  # α = 0: the data term alone
