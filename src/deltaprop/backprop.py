@@ -39,7 +39,7 @@ from .activations import Activation
 from .costs import Cost
 from .penalty import NO_PENALTY, Penalty
 
-__all__ = ["ForwardPass", "Gradients", "forward", "dropout_masks", "backprop", "backprop_per_example"]
+__all__ = ["ForwardPass", "Gradients", "forward", "dropout_masks", "example_shares", "backprop", "backprop_per_example"]
 
 
 class Layers(Protocol):
@@ -124,6 +124,13 @@ def dropout_masks(net: Layers, n: int, p: float, rng: np.random.Generator) -> li
     return masks + [None]
 
 
+def example_shares(sample_weight: np.ndarray) -> np.ndarray:
+    """Return each example's share of the weighted mean cost, w_x / Σ w, as a column (n, 1)
+    (all zero when every weight is: the batch then has no data term)."""
+    total = sample_weight.sum()
+    return (sample_weight / total if total > 0 else np.zeros_like(sample_weight))[:, None]
+
+
 def backprop(
     net: Layers,
     X: np.ndarray,
@@ -162,11 +169,7 @@ def backprop(
         raise ValueError(f"Y must be float targets of shape {(X.shape[0], net.sizes[-1])}; got {Y.shape} (Network.targets converts labels)")
     zs, acts = forward(net, X, masks)
     n, depth = X.shape[0], len(net.weights)
-    if sample_weight is None:
-        share = 1 / n  # each example's share of C
-    else:
-        total = sample_weight.sum()
-        share = (sample_weight / total if total > 0 else np.zeros_like(sample_weight))[:, None]  # all-zero: no data term
+    share = 1 / n if sample_weight is None else example_shares(sample_weight)  # each example's share of C
     dW, db = (list(out[0::2]), list(out[1::2])) if out is not None else ([None] * depth, [None] * depth)
     deltas = [None] * depth
     delta = net.cost_function.delta(zs[-1], acts[-1], Y, net.activations[-1])  # (BP1)

@@ -261,6 +261,10 @@ def _build_parser() -> _Parser:
     explain.add_argument("--target", metavar="Y", help="the target: a class label, or one number per output, comma-separated (default: from --seed)")
     explain.add_argument("--lr", type=_positive_float, help="also show one step of gradient descent with this learning rate η")
     explain.add_argument("--neuron", metavar="LAYER,INDEX", help="the neuron whose path is worked out, e.g. 2,3: layer 2 is the first after the input, neurons count from 1")
+    explain.add_argument("--derive", action="store_true",
+                         help="also show why the equations hold: the chain-rule proofs of BP1-BP4 with the numbers, Ng's chain, "
+                         "the path sum of a weight and the multiplications that caching delta saves")
+    explain.add_argument("--weight", metavar="L,J,K", help="with --derive: the weight w^l_jk derived, e.g. 3,1,2 (default 2,1,1, the first layer's first weight)")
 
     report = commands.add_parser(
         "report",
@@ -273,6 +277,19 @@ def _build_parser() -> _Parser:
     report.add_argument("--metrics", type=Path, metavar="FILE", help=f"the JSON of 'deltaprop train --metrics' (default: a run folder's {METRICS_FILE})")
     report.add_argument("--dataset", metavar="NAME|PATH", help="measure on this data set's test split (default: the metrics' data set, else digits if the model fits it)")
     report.add_argument("--target", metavar="COLUMN", help="for a CSV data set: the label column's name (default: the last column)")
+
+    playground = commands.add_parser(
+        "playground",
+        help="a web page on 127.0.0.1 that trains a network live: heat-maps, decision surface, costs, δ and the equations of any neuron",
+        description="Serve the playground: one self-contained page, training run here through the Trainer. Prints the URL as "
+        "the first line and opens the browser (unless --no-browser). Ctrl-C stops it.",
+    )
+    playground.add_argument("--dataset", default="xor", metavar="xor|moons|circles|spirals|FILE.csv",
+                            help="the data set to start with (default xor); a CSV file is also offered in the page as 'csv'")
+    playground.add_argument("--port", type=int, default=8000, metavar="N", help="the port (default 8000; 0 picks a free one)")
+    playground.add_argument("--host", default="127.0.0.1", metavar="H",
+                            help="the address to listen on (default 127.0.0.1, this machine only); another one lets other machines in")
+    playground.add_argument("--no-browser", action="store_true", help="do not open a browser")
     return parser
 
 
@@ -295,7 +312,7 @@ def main(argv: list[str] | None = None) -> int:
         args = parser.parse_args(argv)
     except SystemExit as e:  # --help, --version, or a usage error already printed as one line
         return e.code if isinstance(e.code, int) else 0
-    command = {"train": _train, "evaluate": _evaluate, "predict": _predict, "gradcheck": _gradcheck, "datasets": _datasets, "plot": _plot, "export": _export, "explain": _explain, "report": _report}[args.command]
+    command = {"train": _train, "evaluate": _evaluate, "predict": _predict, "gradcheck": _gradcheck, "datasets": _datasets, "plot": _plot, "export": _export, "explain": _explain, "report": _report, "playground": _playground}[args.command]
     try:
         with warnings.catch_warnings():
             warnings.showwarning = _show_warning
@@ -927,7 +944,15 @@ def _explain(args: argparse.Namespace) -> int:
             neuron = tuple(int(part) for part in args.neuron.split(","))
         except ValueError:
             raise ValueError(f"--neuron must be LAYER,INDEX like 2,3; got {args.neuron!r}") from None
-    explanation = explain(net, x, y, lr=args.lr, neuron=neuron, lang=args.lang)
+    weight = None
+    if args.weight is not None:
+        if not args.derive:
+            raise ValueError("--weight picks the weight of the derivation; give --derive too")
+        try:
+            weight = tuple(int(part) for part in args.weight.split(","))
+        except ValueError:
+            raise ValueError(f"--weight must be L,J,K like 2,1,1; got {args.weight!r}") from None
+    explanation = explain(net, x, y, lr=args.lr, neuron=neuron, lang=args.lang, derive=args.derive, weight=weight)
     if args.format == "text" and args.out is None and sys.stdout.isatty():
         from rich.console import Console
 
@@ -952,3 +977,41 @@ def _report(args: argparse.Namespace) -> int:
         raise ValueError(str(e)) from None
     print(f"report written to {path}")
     return 0
+
+
+def _playground(args: argparse.Namespace) -> int:
+    import webbrowser
+
+    from .playground import PlaygroundServer, Session, Settings
+    from .playground.settings import CSV
+
+    if not 0 <= args.port <= 65535:
+        raise ValueError(f"--port must be from 0 to 65535; got {args.port}")
+    table = None if args.dataset in ("xor", "moons", "circles", "spirals") else Path(args.dataset)
+    if table is not None and not (table.suffix.lower() == ".csv" and table.is_file()):
+        raise ValueError(f"--dataset must be xor, moons, circles, spirals or an existing .csv file; got {args.dataset!r}")
+    session = Session(table) if table is not None else Session(settings=Settings(dataset=args.dataset, **_PLAYGROUND_OUTPUTS.get(args.dataset, {})))
+    try:
+        server = PlaygroundServer(session, args.host, args.port)
+    except OSError as e:
+        session.close()
+        raise OSError(f"cannot listen on {args.host}:{args.port}: {e.strerror or e}") from None
+    if args.host not in ("127.0.0.1", "localhost", "::1"):
+        warnings.warn(f"the playground listens on {args.host}: other machines that reach it can drive it; "
+                      "use the default 127.0.0.1 to keep it to this machine")
+    print(f"training a {'-'.join(map(str, session.snapshot.net.sizes))} network on {session.settings.dataset if session.settings.dataset != CSV else table.name}; "
+          "Ctrl-C stops the server", file=sys.stderr, flush=True)
+    print(server.url, flush=True)
+    if not args.no_browser:
+        webbrowser.open(server.url)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.close()
+    return 0
+
+
+#: The output and cost ``deltaprop playground`` starts a generated set with (the spirals have three arms by default).
+_PLAYGROUND_OUTPUTS = {"spirals": {"output": "softmax", "cost": "log_likelihood"}}

@@ -55,15 +55,21 @@ class Cost:
         """Return ∇_a C_x for each example, shape of ``a``."""
         raise NotImplementedError
 
-    def delta(self, z: np.ndarray, a: np.ndarray, y: np.ndarray, activation: Activation) -> np.ndarray:
-        """Return the output error δ^L = ∂C_x/∂z^L for each example (BP1).
+    def delta(
+        self, z: np.ndarray, a: np.ndarray, y: np.ndarray, activation: Activation, out: np.ndarray | None = None
+    ) -> np.ndarray:
+        """Return the output error δ^L = ∂C_x/∂z^L for each example (BP1), into ``out`` if given.
 
         For the matched pair the product ∇_a C ⊙ σ'(z^L) simplifies exactly to a − y
         (seed 002's δ^(3) = a^(3) − y); every other pairing takes the general form.
         """
         if activation.name == self.matched:
-            return a - y  # (BP1), short cut
-        return activation.backward(z, a, self.grad_a(a, y))  # (BP1) ∇_a C ⊙ σ'(z^L)
+            return np.subtract(a, y, out=out)  # (BP1), short cut
+        delta = activation.backward(z, a, self.grad_a(a, y))  # (BP1) ∇_a C ⊙ σ'(z^L)
+        if out is None:
+            return delta
+        out[...] = delta
+        return out
 
     def __repr__(self) -> str:
         return f"<cost {self.name}>"

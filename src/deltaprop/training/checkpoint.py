@@ -108,7 +108,7 @@ def _parse_header(array: np.ndarray) -> dict[str, Any]:
 
 def write_state(folder: str | os.PathLike, state: dict[str, Any]) -> Path:
     """Write a :meth:`Trainer.state_dict` to ``folder/checkpoint.npz``: its arrays as members
-    (``param{i}``, ``optimizer{i}``, ``order``, and ``{key}{i}`` for a callback's), the rest as JSON."""
+    (``param{i}``, ``optimizer{i}``, ``order``, ``epoch_outputs``, and ``{key}{i}`` for a callback's), the rest as JSON."""
     state = dict(state)
     arrays = {f"param{i}": p for i, p in enumerate(state.pop("params"))}
     state["optimizer"] = dict(state["optimizer"])
@@ -116,6 +116,9 @@ def write_state(folder: str | os.PathLike, state: dict[str, Any]) -> Path:
     order = state.pop("order")
     if order is not None:
         arrays["order"] = order.astype(np.int64)
+    outputs = state.pop("epoch_outputs", None)
+    if outputs is not None and len(outputs):
+        arrays["epoch_outputs"] = outputs
     state["callbacks"] = {key: dict(value) for key, value in state["callbacks"].items()}
     for key, value in state["callbacks"].items():
         arrays.update({f"{key}{i}": a for i, a in enumerate(value.pop("arrays", []))})
@@ -137,6 +140,8 @@ def read_state(folder: str | os.PathLike) -> dict[str, Any]:
     if isinstance(state.get("optimizer"), dict):
         state["optimizer"]["arrays"] = numbered("optimizer")
     state["order"] = arrays.get("order")
+    if "epoch_outputs" in arrays:
+        state["epoch_outputs"] = arrays["epoch_outputs"]
     callbacks = state.get("callbacks")
     if isinstance(callbacks, dict):
         for key, value in callbacks.items():

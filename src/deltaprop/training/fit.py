@@ -42,6 +42,9 @@ def fit(
     sample_weight: object = None,
     shuffle: bool = True,
     gradient_norms: bool = True,
+    train_metrics: str = "running",
+    threads: str | int | None = "auto",
+    compiled_step: bool = True,
 ) -> History:
     """Train ``net`` in place by mini-batch backpropagation; return the per-epoch History.
 
@@ -104,6 +107,16 @@ def fit(
     gradient_norms : bool
         Measure ``History.gradient_norms`` after each epoch (one backprop over up to 1000 rows;
         on a small data set that is a good part of an epoch).
+    train_metrics : {"running", "full"}
+        How the History's training cost and accuracy are measured: the running mean over each
+        epoch's batches (the default: no second pass over the data), or a pass over the whole
+        training set after each epoch ("full").
+    threads : "auto", int or None
+        BLAS threads for the steps: measured per batch size ("auto"), fixed, or left alone
+        (see :class:`~deltaprop.training.trainer.Trainer`).
+    compiled_step : bool
+        Take small batches with the compiled step where numba is installed (the ``fast``
+        extra) and it serves the network; False keeps the NumPy step.
 
     Returns
     -------
@@ -144,6 +157,6 @@ def fit(
     trainer = Trainer(
         net, X, y, batch_size=batch_size, optimizer=optimizer, l2=l2, l1=l1, dropout=dropout, max_norm=max_norm,
         validation=validation, sample_weight=sample_weight, shuffle=shuffle, seed=seed,
-        callbacks=[*before, *check_callbacks(callbacks), *after, StopOnInterrupt()],
+        train_metrics=train_metrics, threads=threads, compiled_step=compiled_step, callbacks=[*before, *check_callbacks(callbacks), *after, StopOnInterrupt()],
     )
     return trainer.fit(epochs)

@@ -16,7 +16,7 @@ class History:
     ----------
     cost, accuracy : list of float
         On the training set (the cost includes the regularisation terms; the accuracy is
-        ``None`` for a network that is not a classifier).
+        ``None`` for a network that is not a classifier), measured as ``train_metrics`` says.
     val_cost, val_accuracy : list of float
         On the validation set, when there is one (the same regularisation terms, n the
         training-set size, so that the two costs compare).
@@ -34,6 +34,10 @@ class History:
         the end of the run is checked: ``Trainer.fit`` warns when the cost ends far above it.
     best_epoch : int or None
         With early stopping: the epoch (counted from 1) whose weights the network was left with.
+    train_metrics : str
+        "running": ``cost`` and ``accuracy`` are the mean over each epoch's batches, at the
+        weights each step started from (plus the penalty at the epoch's end); "full": measured
+        on the whole training set after each epoch.
     stopped : str or None
         Why training ended before its last epoch: "early stopping", "interrupted" (Ctrl-C),
         "callback" (a callback asked), "diverged" (on the History that
@@ -51,6 +55,7 @@ class History:
     initial_cost: float | None = None
     best_epoch: int | None = None
     stopped: str | None = None
+    train_metrics: str = "full"
 
     @property
     def epochs(self) -> int:
