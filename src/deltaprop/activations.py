@@ -33,6 +33,7 @@ __all__ = [
     "leaky_relu",
     "softplus",
     "identity",
+    "exp",
     "softmax",
 ]
 
@@ -167,6 +168,29 @@ class Identity(Activation):
         return np.ones_like(z) if out is None else _into(out, 1.0)
 
 
+class Exp(Activation):
+    """e^z, the inverse of the log link (a Poisson regressor's output: a > 0); derivative e^z = a.
+
+    z is clipped just below ln(largest float), so a stays finite.
+    """
+
+    name = "exp"
+
+    def f(self, z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+        out = np.minimum(z, _log_largest(z.dtype), out=out)
+        return np.exp(out, out=out)
+
+    def derivative(self, z: np.ndarray, a: np.ndarray | None = None, out: np.ndarray | None = None) -> np.ndarray:
+        if a is None:
+            return self.f(z, out=out)
+        return a.copy() if out is None else _into(out, a)
+
+
+def _log_largest(dtype: np.dtype) -> np.floating:
+    """A little below ln of the largest float of ``dtype``: its exponential is finite."""
+    return np.dtype(dtype).type(np.log(np.finfo(dtype).max) - 1e-3)
+
+
 class Softmax(Activation):
     """a_k = e^{z_k} / Σ_j e^{z_j} over the last axis (shifted by max z: never overflows).
 
@@ -208,10 +232,11 @@ relu = ReLU()
 leaky_relu = LeakyReLU()
 softplus = Softplus()
 identity = Identity()
+exp = Exp()
 softmax = Softmax()
 
 ACTIVATIONS: dict[str, Activation] = {
-    act.name: act for act in (sigmoid, tanh, relu, leaky_relu, softplus, identity, softmax)
+    act.name: act for act in (sigmoid, tanh, relu, leaky_relu, softplus, identity, softmax, exp)
 }
 
 

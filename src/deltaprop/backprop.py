@@ -20,6 +20,9 @@ the seeds' column-vector equations into row form: z^l = W^l a^{l−1} + b^l beco
 The cost C is the mean over the n examples, plus the regularisation term of a
 :class:`~deltaprop.penalty.Penalty` (λ/(2n) Σ‖W‖² + λ₁/n Σ|w|), whose gradient is added to BP4's.
 
+``X`` may be a SciPy sparse matrix (CSR or CSC): the first layer's forward product
+``X @ W.T`` and BP4's δᵀ X are then sparse-dense products, through the same lines.
+
 Dropout (inverted) enters as ``masks``: per hidden layer an array of 0 (dropped) and 1/(1 − p)
 (kept), multiplied into a^l on the way forward; a dropped unit then passes no δ back.
 """
@@ -142,7 +145,7 @@ def backprop(
     Parameters
     ----------
     net : Network
-    X : ndarray, shape (n, n_0)
+    X : ndarray or SciPy sparse matrix, shape (n, n_0)
         Inputs, in the network's dtype.
     Y : ndarray, shape (n, n_out)
         Float targets (labels already one-hot).
@@ -180,9 +183,21 @@ def backprop(
         deltas[i] = delta
         shared_delta = delta * share  # C is the mean over the batch: its 1/n, once, on the small factor
         db[i] = shared_delta.sum(axis=0, out=db[i])  # (BP3)
-        dW[i] = np.matmul(shared_delta.T, acts[i], out=dW[i])  # (BP4)
+        dW[i] = _matmul(shared_delta.T, acts[i], out=dW[i])  # (BP4)
         penalty.add_gradient(dW[i], net.weights[i])  # + ∂/∂W of λ/(2n) Σw² + λ₁/n Σ|w|
     return Gradients(dW, db, deltas, acts[-1])
+
+
+def _matmul(left: np.ndarray, right: object, out: np.ndarray | None) -> np.ndarray:
+    """``left @ right``, into ``out`` when given. ``right`` may be a SciPy sparse matrix (a
+    sparse X as a^0): δᵀ X is then a sparse-dense product, and X is never made dense."""
+    if isinstance(right, np.ndarray):
+        return np.matmul(left, right, out=out)
+    product = np.asarray(left @ right)
+    if out is None:
+        return product
+    out[...] = product
+    return out
 
 
 def backprop_per_example(net: Layers, X: np.ndarray, Y: np.ndarray, penalty: Penalty = NO_PENALTY) -> Gradients:

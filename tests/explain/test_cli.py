@@ -94,7 +94,7 @@ def test_cli_out_writes_the_file_atomically(default, tmp_path):
         (["--lr", "0"], "deltaprop explain: error: argument --lr: must be a finite number > 0; got '0'"),
         (["--format", "pdf"], "deltaprop explain: error: argument --format: invalid choice: 'pdf' (choose from 'text', 'markdown', 'html', 'json')"),
         (["--lang", "fr"], "deltaprop explain: error: argument --lang: invalid choice: 'fr' (choose from 'en', 'zh')"),
-        (["--activation", "swish"], "deltaprop: error: activation 'swish' is unknown; choose one of sigmoid, tanh, relu, leaky_relu, softplus, identity, softmax"),
+        (["--activation", "swish"], "deltaprop: error: activation 'swish' is unknown; choose one of sigmoid, tanh, relu, leaky_relu, softplus, identity, softmax, exp"),
         (["--out", "/nonexistent-folder/e.html"], "deltaprop: error: --out /nonexistent-folder/e.html: folder /nonexistent-folder does not exist"),
     ],
 )
