@@ -19,7 +19,7 @@ $(VENV)/.installed-demo: pyproject.toml | $(BIN)/python
 	touch $@
 
 $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e ".[sklearn,plot,scipy,onnx,images,test]"
+	$(BIN)/python -m pip install --quiet -e ".[sklearn,plot,scipy,onnx,images,fast,mpi,test]"
 	touch $@
 
 clean:

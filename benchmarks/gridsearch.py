@@ -5,9 +5,9 @@ same network (hidden layers of ``--hidden`` ReLU units, softmax output, log-loss
 solver (Adam, mini-batches of min(200, n)), the same epoch budget (``max_iter``), the same
 stopping rule (``tol``, ``n_iter_no_change``: the defaults of both) and the same stratified folds
 of deltaprop's digits training split (1438 rows); the best candidate is refit on the whole
-training split and scored on the test split (359 rows). Each system starts from its own
-initial weights (``random_state=--seed``): deltaprop's Glorot (``init="xavier"``, zero
-biases), scikit-learn's Glorot with uniform biases. One row more repeats deltaprop's search
+training split and scored on the test split (359 rows). Each system draws its own initial
+weights (``random_state=--seed``), from the same distribution (Glorot-uniform weights and
+biases: the estimators' ``init="sklearn"``) but from different generators. One row more repeats deltaprop's search
 with ``dropout`` (which MLPClassifier does not offer) at the same grid and budget.
 
 ::

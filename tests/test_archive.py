@@ -100,3 +100,29 @@ def test_a_big_endian_text_header_decodes(tmp_path):
 
 def test_one_line():
     assert archive.one_line("a\nb\r\n  c\t") == "a b c"
+
+
+# ---------------------------------------------------------------------------- bare .npy files
+def test_a_bare_npy_reads_back_and_a_hostile_one_is_refused(tmp_path):
+    good = tmp_path / "x.npy"
+    np.save(good, np.arange(6.0).reshape(2, 3))
+    np.testing.assert_array_equal(archive.read_npy(good, "input"), np.arange(6.0).reshape(2, 3))
+    for name, raw, problem in [
+        ("brace.npy", hostile.npy_header("", (), text="{'descr': '<f8', 'fortran_order': False, 'shape': (2, 3), ") + bytes(48),
+         "the array: its .npy header is not a Python literal"),
+        ("huge.npy", hostile.npy_header("<f8", (2**40, 784)) + bytes(64), f"the array declares float64 of shape (1099511627776, 784) ({8 * 784 * 2**40} bytes) but holds 64 bytes of data"),
+        ("objects.npy", hostile.npy_header("|O", (2,)) + bytes(16), "the array: holds Python objects"),
+    ]:
+        path = tmp_path / name
+        path.write_bytes(raw)
+        with pytest.raises(ValueError, match=f"^{re.escape(f'{path}: not a valid .npy input: {problem}')}"):
+            archive.read_npy(path, "input")
+
+
+def test_predict_refuses_a_hostile_npy_input_in_one_line(tmp_path):
+    from deltaprop import Network, save
+
+    model = save(Network([3, 4, 2]), tmp_path / "m.npz")
+    path = tmp_path / "x.npy"
+    path.write_bytes(hostile.npy_header("<f4", (2**40, 3)) + bytes(12))
+    hostile.assert_refused(hostile.run_cli("predict", model, path), f"{path}: not a valid .npy input: the array declares float32")

@@ -7,10 +7,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from deltaprop.activations import identity, sigmoid, softmax, tanh
-from deltaprop.costs import COSTS, cross_entropy, get_cost, log_likelihood, quadratic
+from deltaprop.activations import exp, identity, sigmoid, softmax, tanh
+from deltaprop.costs import COSTS, cross_entropy, get_cost, log_likelihood, poisson, quadratic
 
-MATCHED = [(cross_entropy, sigmoid), (log_likelihood, softmax), (quadratic, identity)]
+MATCHED = [(cross_entropy, sigmoid), (log_likelihood, softmax), (quadratic, identity), (poisson, exp)]
 
 
 def test_values_by_hand():
@@ -40,6 +40,8 @@ def test_short_cut_equals_general_bp1(cost, act, seed):
     z = rng.normal(0, 3, (5, 3))
     a = act.f(z)
     y = rng.dirichlet(np.ones(3), 5) if cost is log_likelihood else rng.uniform(0, 1, (5, 3))
+    if cost is poisson:
+        y = rng.poisson(2.0, (5, 3)).astype(float)  # counts, zeros among them
     general = act.backward(z, a, cost.grad_a(a, y))  # ∇_a C ⊙ σ'(z^L), Jacobian for softmax
     np.testing.assert_allclose(cost.delta(z, a, y, act), a - y)
     np.testing.assert_allclose(general, a - y, rtol=1e-9, atol=1e-12)
@@ -66,3 +68,23 @@ def test_registry_lookup():
     assert get_cost("quadratic") is quadratic
     with pytest.raises(ValueError, match="cost 'hinge' is unknown; choose one of quadratic, cross_entropy, log_likelihood"):
         get_cost("hinge")
+
+
+def test_poisson_is_half_the_deviance_and_zero_at_a_equal_y():
+    a = np.array([[2.0, 0.5], [1.0, 3.0]])
+    y = np.array([[1.0, 0.0], [1.0, 3.0]])
+    # row 1: 1·ln(1/2) − 1 + 2 and 0 − 0 + 0.5; row 2: a = y, 0
+    assert poisson.value(a, y) == pytest.approx((np.log(0.5) + 1 + 0.5) / 2)
+    assert poisson.value(y + (y == 0), y + (y == 0)) == 0.0
+    with np.errstate(divide="raise", invalid="raise", over="raise"):
+        assert np.isfinite(poisson.value(np.array([[0.0, 1e300]]), np.array([[2.0, 0.0]])))
+
+
+def test_poisson_network_passes_the_gradient_check():
+    import deltaprop as dp
+
+    rng = np.random.default_rng(0)
+    net = dp.Network([3, 5, 2], activation="tanh", output="exp", cost="poisson", seed=0, dtype="float64")
+    X = rng.standard_normal((9, 3))
+    y = rng.poisson(1.5, (9, 2)).astype(float)
+    assert dp.check_gradients(net, X, y, l2=0.3).passed(1e-7)

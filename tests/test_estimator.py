@@ -46,6 +46,8 @@ def small_digits(digits):
             hidden_layer_sizes=(16, 8), activation=["tanh", "logistic"], solver="sgd", learning_rate_init=0.05, max_iter=100
         ),
         DeltaPropRegressor(max_iter=100),
+        DeltaPropClassifier((10,), solver="lbfgs", max_iter=50),
+        DeltaPropRegressor(solver="sgd", learning_rate="adaptive", target_scaling=True, max_iter=100),
     ]
 )
 def test_sklearn_estimator_checks(estimator, check):
@@ -165,14 +167,19 @@ def test_sample_weight_two_equals_duplicating_rows():
     np.testing.assert_allclose(weighted.loss_curve_, duplicated.loss_curve_, rtol=1e-10)
 
 
-def test_loss_curve_is_the_training_cost_with_the_mapped_penalty():
+def test_loss_curve_is_each_epochs_mean_batch_loss_with_its_penalty():
+    """One batch per epoch: loss_curve_[k] is the cost, penalty α/(2n) Σ‖W‖² included, at the
+    weights before epoch k's step, which a run of k epochs ends with."""
     rng = np.random.default_rng(2)
     X = rng.uniform(-1, 1, (90, 2))
     y = np.column_stack([np.sin(3 * X[:, 0]), X[:, 0] * X[:, 1]])
+    settings = dict(hidden_layer_sizes=(12,), alpha=0.3, batch_size=90, random_state=0)
     with pytest.warns(ConvergenceWarning):
-        est = DeltaPropRegressor((12,), alpha=0.3, batch_size=20, max_iter=4, random_state=0).fit(X, y)
-    expected = est.network_.cost(X, y, l2=0.3 * 90 / 20)
-    assert est.loss_ == est.loss_curve_[-1] == pytest.approx(expected, rel=1e-12)
+        est = DeltaPropRegressor(max_iter=4, **settings).fit(X, y)
+    with pytest.warns(ConvergenceWarning):
+        three = DeltaPropRegressor(max_iter=3, **settings).fit(X, y)
+    assert est.loss_curve_[:3] == three.loss_curve_
+    assert est.loss_ == est.loss_curve_[-1] == pytest.approx(three.network_.cost(X, y, l2=0.3), rel=1e-12)
     assert est.best_loss_ == min(est.loss_curve_)
 
 
@@ -263,13 +270,13 @@ def test_shuffle_false_takes_the_rows_in_order():
     rng = np.random.default_rng(4)
     X, y = rng.standard_normal((40, 3)), rng.integers(0, 2, 40)
     settings = dict(solver="sgd", momentum=0.0, learning_rate_init=0.2, alpha=0.1, batch_size=7, max_iter=2, random_state=9)
-    est = DeltaPropClassifier((5,), activation="tanh", shuffle=False, **settings).fit(X, y)
+    est = DeltaPropClassifier((5,), activation="tanh", shuffle=False, init="xavier", **settings).fit(X, y)
     net = dp.Network([3, 5, 1], activation="tanh", output="sigmoid", cost="cross_entropy", init="xavier",
                      seed=np.random.default_rng(9), dtype="float64")
     Y, optimizer = net.targets(y, 40), dp.SGD(lr=0.2)
     for _ in range(2):
-        for first in range(0, 40, 7):
-            grads = dp.backprop(net, X[first : first + 7], Y[first : first + 7], dp.Penalty(l2=0.1 * 40 / 7, n=40))
+        for first in range(0, 40, 7):  # the last batch has 5 rows, and its own penalty α/(2·5) Σ‖W‖²
+            grads = dp.backprop(net, X[first : first + 7], Y[first : first + 7], dp.Penalty(l2=0.1, n=len(X[first : first + 7])))
             optimizer.step(net.parameters(), grads.parameters())
     for a, b in zip(est.network_.parameters(), net.parameters()):
         np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-14)
@@ -298,8 +305,9 @@ def test_tol_stops_on_the_training_loss(small_digits, capsys):
     assert _stops_like_sklearn(est.loss_curve_, 0.05, 2, higher_is_better=False) == est.n_iter_
     assert est.best_loss_ == min(est.loss_curve_) and est.validation_scores_ is None
     out, err = capsys.readouterr()
-    assert out == "Training loss did not improve more than tol=0.050000 for 2 consecutive epochs. Stopping.\n"
-    assert err.count("\nepoch ") + err.startswith("epoch ") == est.n_iter_  # deltaprop's line per epoch
+    lines = [f"Iteration {k}, loss = {loss:.8f}" for k, loss in enumerate(est.loss_curve_, 1)]
+    stop = "Training loss did not improve more than tol=0.050000 for 2 consecutive epochs. Stopping."
+    assert out == "\n".join([*lines, stop]) + "\n" and err == ""  # MLPClassifier's lines
 
 
 def test_early_stopping_keeps_the_best_validation_weights(small_digits):
@@ -320,7 +328,7 @@ def test_early_stopping_keeps_the_best_validation_weights(small_digits):
 def test_regressor_early_stopping_scores_r2():
     rng = np.random.default_rng(0)
     X = rng.uniform(-1, 1, (300, 1))
-    est = DeltaPropRegressor((16,), early_stopping=True, learning_rate_init=0.01, max_iter=300, random_state=0)
+    est = DeltaPropRegressor((16,), early_stopping=True, learning_rate_init=0.03, max_iter=300, random_state=1)
     est.fit(X, np.sin(3 * X[:, 0]))
     assert est.n_iter_ < 300 and max(est.validation_scores_) == est.best_validation_score_ > 0.9
 
@@ -374,16 +382,42 @@ def test_regressor_one_and_two_outputs():
 
 def test_lbfgs_minimises_the_cost_with_lambda_alpha(small_digits):
     X, y, X_test, y_test = small_digits
-    est = DeltaPropClassifier((20,), solver="lbfgs", alpha=1.0, max_iter=300, random_state=0).fit(X[:300], y[:300])
-    assert est.n_iter_ < 300 and est.score(X[:300], y[:300]) == 1.0 and est.score(X_test, y_test) > 0.85
+    est = DeltaPropClassifier((20,), solver="lbfgs", alpha=1.0, tol=1e-3, max_iter=500, random_state=0).fit(X[:300], y[:300])
+    assert 20 < est.n_iter_ < 500 and est.score(X[:300], y[:300]) == 1.0 and est.score(X_test, y_test) > 0.85
     assert est.loss_ == pytest.approx(est.network_.cost(X[:300], y[:300], l2=1.0), rel=1e-9)
     assert all(b <= a + 1e-12 for a, b in zip(est.loss_curve_, est.loss_curve_[1:]))
-    with pytest.raises(ValueError, match=re.escape("sample_weight and class_weight need a stochastic solver")):
-        est.fit(X, y, sample_weight=np.ones(len(X)))
-    with pytest.raises(ValueError, match=re.escape("partial_fit needs a stochastic solver ('sgd' or 'adam')")):
+    assert not hasattr(est, "partial_fit") and hasattr(DeltaPropClassifier(), "partial_fit")  # hidden, as scikit-learn
+    assert not hasattr(DeltaPropRegressor(solver="lbfgs"), "partial_fit")
+    with pytest.raises(AttributeError, match=re.escape("This 'DeltaPropClassifier' has no attribute 'partial_fit'")) as raised:
         est.partial_fit(X, y)
-    with pytest.warns(ConvergenceWarning, match="DeltaPropClassifier: lbfgs stopped after 2 iterations without converging"):
+    assert str(raised.value.__cause__) == "partial_fit is only available for the stochastic solvers 'sgd' and 'adam'; solver='lbfgs'"
+    with pytest.warns(ConvergenceWarning, match=re.escape("DeltaPropClassifier: lbfgs stopped after 2 iterations without converging: "
+                                                          "STOP: TOTAL NO. OF ITERATIONS REACHED LIMIT; increase max_iter (max_iter=2)")):
         DeltaPropClassifier((20,), solver="lbfgs", max_iter=2).fit(X, y)
+    with pytest.warns(ConvergenceWarning, match=re.escape("increase max_fun (max_fun=5)")):
+        DeltaPropClassifier((20,), solver="lbfgs", max_fun=5).fit(X, y)
+
+
+def test_lbfgs_sample_weight_two_equals_duplicating_rows(small_digits):
+    X, y, _, _ = small_digits
+    X, y = X[:120], y[:120]
+    w = np.where(np.arange(120) < 40, 2.0, 1.0)
+    settings = dict(hidden_layer_sizes=(10,), solver="lbfgs", alpha=0.5, max_iter=15, random_state=0)
+    with pytest.warns(ConvergenceWarning):
+        weighted = DeltaPropClassifier(**settings).fit(X, y, sample_weight=w)
+    with pytest.warns(ConvergenceWarning):
+        duplicated = DeltaPropClassifier(**settings).fit(np.vstack([X, X[:40]]), np.concatenate([y, y[:40]]))
+    for a, b in zip(weighted.coefs_ + weighted.intercepts_, duplicated.coefs_ + duplicated.intercepts_):
+        np.testing.assert_allclose(a, b, rtol=1e-7, atol=1e-10)
+
+
+def test_tol_zero_and_n_iter_no_change_inf_never_stop_early(small_digits):
+    X, y, _, _ = small_digits
+    with pytest.warns(ConvergenceWarning):
+        est = DeltaPropClassifier((8,), tol=10.0, n_iter_no_change=np.inf, max_iter=7, random_state=0).fit(X, y)
+    assert est.n_iter_ == 7  # every epoch fails tol=10, and no count exceeds ∞
+    with pytest.warns(ConvergenceWarning):
+        assert DeltaPropClassifier((8,), solver="lbfgs", tol=0.0, max_iter=5, random_state=0).fit(X, y).n_iter_ == 5
 
 
 @IGNORE_CONVERGENCE
@@ -397,11 +431,38 @@ def test_per_layer_activations_dropout_and_init(small_digits):
     assert not np.allclose(plain.coefs_[0], dropped.coefs_[0]) and dropped.score(X_test, y_test) > 0.85
 
 
-def test_sparse_input_is_refused(small_digits):
+@pytest.mark.parametrize("solver", ["adam", "lbfgs"])
+def test_sparse_input_is_never_made_dense(small_digits, monkeypatch, solver):
     sparse = pytest.importorskip("scipy.sparse")
-    X, y, _, _ = small_digits
-    with pytest.raises(TypeError, match="Sparse data was passed for X, but dense data is required"):
-        DeltaPropClassifier(max_iter=1).fit(sparse.csr_matrix(X), y)
+    X, y, X_test, _ = small_digits
+    X_sparse, X_test_sparse = sparse.csr_matrix(X[:200]), sparse.csc_matrix(X_test)
+    settings = dict(hidden_layer_sizes=(12,), solver=solver, max_iter=5, random_state=0)
+    with pytest.warns(ConvergenceWarning):
+        dense = DeltaPropClassifier(**settings).fit(X[:200], y[:200])
+
+    def refuse(self, *args, **kwargs):
+        raise AssertionError("a sparse X was made dense")
+
+    for cls in (sparse.csr_matrix, sparse.csc_matrix):
+        monkeypatch.setattr(cls, "toarray", refuse)
+        monkeypatch.setattr(cls, "todense", refuse)
+    with pytest.warns(ConvergenceWarning):
+        est = DeltaPropClassifier(**settings).fit(X_sparse, y[:200])
+    proba = est.predict_proba(X_test_sparse)
+    monkeypatch.undo()
+    for a, b in zip(est.coefs_, dense.coefs_):
+        np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(proba, dense.predict_proba(X_test), rtol=1e-9, atol=1e-12)
+
+
+def test_predict_log_proba_is_the_log_of_predict_proba(small_digits):
+    X, y, X_test, _ = small_digits
+    for target in (y, y == 3, np.column_stack([y % 2, y > 4])):
+        with pytest.warns(ConvergenceWarning):
+            est = DeltaPropClassifier((16,), max_iter=5, random_state=0).fit(X, target)
+        np.testing.assert_array_equal(est.predict_log_proba(X_test), np.log(est.predict_proba(X_test)))
+    est.network_.weights[-1] *= 1e4  # saturated: some probabilities round to 0, as in MLPClassifier
+    assert (est.predict_log_proba(X_test) == -np.inf).any()
 
 
 @IGNORE_CONVERGENCE
@@ -419,22 +480,25 @@ def test_feature_names_are_kept_and_checked(small_digits):
 BAD_PARAMETERS = [
     ({"hidden_layer_sizes": (10, 0)}, "hidden_layer_sizes must be a positive integer or a sequence of them, e.g. (100,) or (64, 32); got (10, 0)"),
     ({"hidden_layer_sizes": "100"}, "hidden_layer_sizes must be a positive integer or a sequence of them, e.g. (100,) or (64, 32); got '100'"),
-    ({"activation": "softmax"}, "activation must be one of 'logistic', 'sigmoid', 'tanh', 'relu', 'leaky_relu', 'softplus', 'identity'; got 'softmax'"),
+    ({"activation": "softmax"}, "activation must be one of 'logistic', 'sigmoid', 'tanh', 'relu', 'leaky_relu', 'softplus', 'identity', 'exp'; got 'softmax'"),
     ({"hidden_layer_sizes": (8, 8), "activation": ["relu"]}, "activation must be a name or a list of names, one per hidden layer (2 for hidden_layer_sizes=(8, 8)); got ['relu']"),
     ({"out_activation": "identity"}, "out_activation must be one of 'softmax', 'sigmoid', 'logistic'; got 'identity'"),
-    ({"cost": "hinge"}, "cost must be one of 'quadratic', 'cross_entropy', 'log_likelihood'; got 'hinge'"),
+    ({"cost": "hinge"}, "cost must be one of 'quadratic', 'cross_entropy', 'log_likelihood', 'poisson'; got 'hinge'"),
     ({"solver": "lbfgsb"}, "solver must be one of 'sgd', 'adam', 'lbfgs'; got 'lbfgsb'"),
-    ({"init": "zeros"}, "init must be one of 'default', 'xavier', 'glorot', 'he'; got 'zeros'"),
+    ({"init": "zeros"}, "init must be one of 'sklearn', 'default', 'xavier', 'glorot', 'he'; got 'zeros'"),
+    ({"learning_rate": "optimal"}, "learning_rate must be one of 'constant', 'invscaling', 'adaptive'; got 'optimal'"),
+    ({"power_t": -0.5}, "power_t must be a finite number ≥ 0; got -0.5"),
+    ({"max_fun": 0}, "max_fun must be a positive integer; got 0"),
+    ({"epsilon_placement": "keras"}, "epsilon_placement must be one of 'sklearn', 'pytorch'; got 'keras'"),
     ({"alpha": -1.0}, "alpha must be a finite number ≥ 0; got -1.0"),
     ({"batch_size": 0}, "batch_size must be 'auto' or a positive integer; got 0"),
     ({"learning_rate_init": 0}, "learning_rate_init must be a finite number > 0; got 0"),
     ({"max_iter": 0}, "max_iter must be a positive integer; got 0"),
-    ({"n_iter_no_change": 2.5}, "n_iter_no_change must be a positive integer; got 2.5"),
+    ({"n_iter_no_change": 2.5}, "n_iter_no_change must be a positive integer or np.inf; got 2.5"),
     ({"shuffle": "yes"}, "shuffle must be True or False; got 'yes'"),
     ({"verbose": -1}, "verbose must be True, False or an integer ≥ 0; got -1"),
     ({"tol": float("inf")}, "tol must be a finite number ≥ 0; got inf"),
-    ({"solver": "lbfgs", "tol": 0.0}, "tol must be > 0 for solver='lbfgs' (it is L-BFGS's gradient tolerance); got 0"),
-    ({"momentum": 1.0}, "momentum must be a number in [0, 1); got 1.0"),
+    ({"momentum": 1.5}, "momentum must be a number in [0, 1]; got 1.5"),
     ({"validation_fraction": 1.0}, "validation_fraction must be a number in (0, 1); got 1.0"),
     ({"beta_2": 1.0}, "beta_2 must be a number in [0, 1); got 1.0"),
     ({"epsilon": 0.0}, "epsilon must be a finite number > 0; got 0.0"),
@@ -466,7 +530,11 @@ def test_bad_calls_are_refused_with_exact_messages(small_digits):
         (lambda: DeltaPropRegressor(early_stopping=True, validation_fraction=0.01).fit(X[:50], y[:50]),
          "the validation set is too small (1 row of 50); raise validation_fraction (0.01) or pass more rows"),
         (lambda: DeltaPropRegressor(cost="absolute").fit(X, y),
-         "cost must be one of 'quadratic', 'cross_entropy', 'log_likelihood'; got 'absolute'"),
+         "cost must be one of 'quadratic', 'cross_entropy', 'log_likelihood', 'poisson'; got 'absolute'"),
+        (lambda: DeltaPropRegressor(loss="absolute_error").fit(X, y), "loss must be one of 'squared_error', 'poisson'; got 'absolute_error'"),
+        (lambda: DeltaPropRegressor(loss="poisson").fit(X, y - 1.0),
+         "loss='poisson' needs targets y ≥ 0 (counts or rates); the smallest is -1.0"),
+        (lambda: DeltaPropRegressor(loss="poisson", cost="quadratic").fit(X, y), "loss='poisson' is the cost 'poisson'; got cost='quadratic'"),
     ]
     for call, message in cases:
         with pytest.raises(ValueError, match=f"^{re.escape(message)}$"):
@@ -484,10 +552,10 @@ def test_warm_start_refuses_a_changed_architecture(digits):
         clf.fit(X[:200], y[:200])
 
 
-def test_early_stopping_with_lbfgs_is_refused(digits):
+def test_early_stopping_is_for_the_stochastic_solvers_only(digits):
     (X, y), _ = digits
-    with pytest.raises(ValueError, match=r"^early_stopping needs a stochastic solver \('sgd' or 'adam'\); solver='lbfgs' trains on all rows at once$"):
-        DeltaPropClassifier(solver="lbfgs", early_stopping=True).fit(X[:100], y[:100])
+    est = DeltaPropClassifier((10,), solver="lbfgs", early_stopping=True, max_iter=300, random_state=0).fit(X[:100], y[:100])
+    assert est.validation_scores_ is None and est.best_validation_score_ is None  # ignored, as MLPClassifier does
 
 
 def test_validation_scores_are_not_shared_with_a_later_warm_fit(digits):

@@ -67,12 +67,12 @@ def X() -> np.ndarray:
         ),
         pytest.param(
             {"sizes": [4, 5, 3], "activation": "swish"},
-            "activation 'swish' is unknown; choose one of sigmoid, tanh, relu, leaky_relu, softplus, identity, softmax",
+            "activation 'swish' is unknown; choose one of sigmoid, tanh, relu, leaky_relu, softplus, identity, softmax, exp",
             id="unknown-activation",
         ),
         pytest.param(
             {"sizes": [4, 5, 3], "output": "swish"},
-            "activation 'swish' is unknown; choose one of sigmoid, tanh, relu, leaky_relu, softplus, identity, softmax",
+            "activation 'swish' is unknown; choose one of sigmoid, tanh, relu, leaky_relu, softplus, identity, softmax, exp",
             id="unknown-output",
         ),
         pytest.param(
@@ -92,7 +92,7 @@ def X() -> np.ndarray:
         ),
         pytest.param(
             {"sizes": [4, 3], "cost": "hinge"},
-            "cost 'hinge' is unknown; choose one of quadratic, cross_entropy, log_likelihood",
+            "cost 'hinge' is unknown; choose one of quadratic, cross_entropy, log_likelihood, poisson",
             id="unknown-cost",
         ),
         pytest.param(

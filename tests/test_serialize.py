@@ -292,7 +292,7 @@ def test_npz_without_header_is_refused(tmp_path):
 
 
 BAD_SIZES = "header sizes must be a list of 2 to 1000 positive integers"
-BAD_ACTIVATIONS = "header activations must name 2 of sigmoid, tanh, relu, leaky_relu, softplus, identity, softmax"
+BAD_ACTIVATIONS = "header activations must name 2 of sigmoid, tanh, relu, leaky_relu, softplus, identity, softmax, exp"
 BAD_DTYPE = "header dtype must be float32 or float64"
 MISMATCH = "its arrays do not match the header "
 
@@ -317,7 +317,7 @@ MISMATCH = "its arrays do not match the header "
         (valid_header(activations=["tanh", "swish"]), rf"{BAD_ACTIVATIONS}; got \['tanh', 'swish'\]"),
         (valid_header(activations=["sigmoid"]), BAD_ACTIVATIONS),
         (valid_header(activations="sigmoid"), BAD_ACTIVATIONS),
-        (valid_header(cost="hinge"), "header cost must be one of quadratic, cross_entropy, log_likelihood; got 'hinge'"),
+        (valid_header(cost="hinge"), "header cost must be one of quadratic, cross_entropy, log_likelihood, poisson; got 'hinge'"),
         (valid_header(dtype="int32"), f"{BAD_DTYPE}; got 'int32'"),
         (valid_header(dtype="float16"), f"{BAD_DTYPE}; got 'float16'"),
     ],

@@ -8,6 +8,10 @@ cached ``a = f(z)`` when the caller has it, so that σ'(z) = σ(z)(1 − σ(z)) 
 multiply instead of a second exponential. Every function is numerically stable: no overflow
 or invalid-value warnings for |z| up to 1e4.
 
+``f`` and ``derivative`` take an optional ``out`` array of ``z``'s shape and dtype to write the
+result into (the training step's buffers, so that it allocates nothing); without it they return a
+new array.
+
 Softmax is the one activation whose outputs are coupled (a_k depends on every z_j), so its
 derivative is a Jacobian rather than a vector; it serves as an output layer only, and BP1
 goes through :meth:`Activation.backward`, which is ``∇_a C ⊙ σ'(z)`` for every other one.
@@ -29,6 +33,7 @@ __all__ = [
     "leaky_relu",
     "softplus",
     "identity",
+    "exp",
     "softmax",
 ]
 
@@ -48,11 +53,11 @@ class Activation:
     name: str = ""
     elementwise: bool = True
 
-    def f(self, z: np.ndarray) -> np.ndarray:
-        """Return a = σ(z), element by element."""
+    def f(self, z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+        """Return a = σ(z), element by element (into ``out`` when given)."""
         raise NotImplementedError
 
-    def derivative(self, z: np.ndarray, a: np.ndarray | None = None) -> np.ndarray:
+    def derivative(self, z: np.ndarray, a: np.ndarray | None = None, out: np.ndarray | None = None) -> np.ndarray:
         """Return σ'(z), element by element.
 
         Parameters
@@ -61,6 +66,8 @@ class Activation:
             Weighted input.
         a : ndarray, optional
             ``f(z)``, when the caller already has it (the forward pass caches it).
+        out : ndarray, optional
+            Where to write σ'(z) (``z``'s shape and dtype; not ``z`` or ``a`` themselves).
         """
         raise NotImplementedError
 
@@ -77,17 +84,20 @@ class Sigmoid(Activation):
 
     name = "sigmoid"
 
-    def f(self, z: np.ndarray) -> np.ndarray:
+    def f(self, z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
         # e^{-z} overflows to inf for z < -709 (float64); 1 / (1 + inf) = 0 is the right limit.
-        out = np.negative(z)
+        out = np.negative(z, out=out)
         with np.errstate(over="ignore"):
             np.exp(out, out=out)
         out += 1.0
         return np.reciprocal(out, out=out)
 
-    def derivative(self, z: np.ndarray, a: np.ndarray | None = None) -> np.ndarray:
-        a = self.f(z) if a is None else a
-        return a * (1.0 - a)
+    def derivative(self, z: np.ndarray, a: np.ndarray | None = None, out: np.ndarray | None = None) -> np.ndarray:
+        if a is None:
+            a = self.f(z)
+        out = np.subtract(1.0, a, out=out)
+        out *= a  # σ(1 − σ)
+        return out
 
 
 class Tanh(Activation):
@@ -95,12 +105,14 @@ class Tanh(Activation):
 
     name = "tanh"
 
-    def f(self, z: np.ndarray) -> np.ndarray:
-        return np.tanh(z)
+    def f(self, z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+        return np.tanh(z, out=out)
 
-    def derivative(self, z: np.ndarray, a: np.ndarray | None = None) -> np.ndarray:
-        a = np.tanh(z) if a is None else a
-        return 1.0 - a * a
+    def derivative(self, z: np.ndarray, a: np.ndarray | None = None, out: np.ndarray | None = None) -> np.ndarray:
+        if a is None:
+            a = np.tanh(z)
+        out = np.multiply(a, a, out=out)
+        return np.subtract(1.0, out, out=out)  # 1 − tanh²
 
 
 class ReLU(Activation):
@@ -108,11 +120,13 @@ class ReLU(Activation):
 
     name = "relu"
 
-    def f(self, z: np.ndarray) -> np.ndarray:
-        return np.maximum(z, 0.0)
+    def f(self, z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+        return np.maximum(z, 0.0, out=out)
 
-    def derivative(self, z: np.ndarray, a: np.ndarray | None = None) -> np.ndarray:
-        return (z > 0).astype(z.dtype)
+    def derivative(self, z: np.ndarray, a: np.ndarray | None = None, out: np.ndarray | None = None) -> np.ndarray:
+        if out is None:
+            return (z > 0).astype(z.dtype)
+        return np.greater(z, 0, out=out)  # True → 1.0, False → 0.0
 
 
 class LeakyReLU(Activation):
@@ -123,11 +137,11 @@ class LeakyReLU(Activation):
     def __init__(self, alpha: float = 0.01) -> None:
         self.alpha = alpha
 
-    def f(self, z: np.ndarray) -> np.ndarray:
-        return np.where(z > 0, z, self.alpha * z)
+    def f(self, z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+        return _into(out, np.where(z > 0, z, self.alpha * z))
 
-    def derivative(self, z: np.ndarray, a: np.ndarray | None = None) -> np.ndarray:
-        return np.where(z > 0, 1.0, self.alpha).astype(z.dtype)
+    def derivative(self, z: np.ndarray, a: np.ndarray | None = None, out: np.ndarray | None = None) -> np.ndarray:
+        return _into(out, np.where(z > 0, 1.0, self.alpha).astype(z.dtype))
 
 
 class Softplus(Activation):
@@ -135,11 +149,11 @@ class Softplus(Activation):
 
     name = "softplus"
 
-    def f(self, z: np.ndarray) -> np.ndarray:
-        return np.logaddexp(0.0, z).astype(z.dtype, copy=False)
+    def f(self, z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+        return _into(out, np.logaddexp(0.0, z).astype(z.dtype, copy=False))
 
-    def derivative(self, z: np.ndarray, a: np.ndarray | None = None) -> np.ndarray:
-        return sigmoid.f(z)
+    def derivative(self, z: np.ndarray, a: np.ndarray | None = None, out: np.ndarray | None = None) -> np.ndarray:
+        return sigmoid.f(z, out=out)
 
 
 class Identity(Activation):
@@ -147,11 +161,34 @@ class Identity(Activation):
 
     name = "identity"
 
-    def f(self, z: np.ndarray) -> np.ndarray:
-        return z
+    def f(self, z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+        return z if out is None else _into(out, z)
 
-    def derivative(self, z: np.ndarray, a: np.ndarray | None = None) -> np.ndarray:
-        return np.ones_like(z)
+    def derivative(self, z: np.ndarray, a: np.ndarray | None = None, out: np.ndarray | None = None) -> np.ndarray:
+        return np.ones_like(z) if out is None else _into(out, 1.0)
+
+
+class Exp(Activation):
+    """e^z, the inverse of the log link (a Poisson regressor's output: a > 0); derivative e^z = a.
+
+    z is clipped just below ln(largest float), so a stays finite.
+    """
+
+    name = "exp"
+
+    def f(self, z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+        out = np.minimum(z, _log_largest(z.dtype), out=out)
+        return np.exp(out, out=out)
+
+    def derivative(self, z: np.ndarray, a: np.ndarray | None = None, out: np.ndarray | None = None) -> np.ndarray:
+        if a is None:
+            return self.f(z, out=out)
+        return a.copy() if out is None else _into(out, a)
+
+
+def _log_largest(dtype: np.dtype) -> np.floating:
+    """A little below ln of the largest float of ``dtype``: its exponential is finite."""
+    return np.dtype(dtype).type(np.log(np.finfo(dtype).max) - 1e-3)
 
 
 class Softmax(Activation):
@@ -165,13 +202,13 @@ class Softmax(Activation):
     name = "softmax"
     elementwise = False
 
-    def f(self, z: np.ndarray) -> np.ndarray:
-        out = z - z.max(axis=-1, keepdims=True)
+    def f(self, z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+        out = np.subtract(z, z.max(axis=-1, keepdims=True), out=out)
         np.exp(out, out=out)
         out /= out.sum(axis=-1, keepdims=True)
         return out
 
-    def derivative(self, z: np.ndarray, a: np.ndarray | None = None) -> np.ndarray:
+    def derivative(self, z: np.ndarray, a: np.ndarray | None = None, out: np.ndarray | None = None) -> np.ndarray:
         raise ValueError(
             "softmax couples its outputs: σ'(z) is a Jacobian, not a vector; "
             "use backward(z, a, grad_a)"
@@ -181,16 +218,25 @@ class Softmax(Activation):
         return a * (grad_a - (grad_a * a).sum(axis=-1, keepdims=True))
 
 
+def _into(out: np.ndarray | None, values: np.ndarray | float) -> np.ndarray:
+    """Return ``values`` as a new array, or written into ``out`` when it is given."""
+    if out is None:
+        return np.asarray(values)
+    out[...] = values
+    return out
+
+
 sigmoid = Sigmoid()
 tanh = Tanh()
 relu = ReLU()
 leaky_relu = LeakyReLU()
 softplus = Softplus()
 identity = Identity()
+exp = Exp()
 softmax = Softmax()
 
 ACTIVATIONS: dict[str, Activation] = {
-    act.name: act for act in (sigmoid, tanh, relu, leaky_relu, softplus, identity, softmax)
+    act.name: act for act in (sigmoid, tanh, relu, leaky_relu, softplus, identity, softmax, exp)
 }
 
 

@@ -32,14 +32,14 @@ import zipfile
 import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
+from typing import IO
 
 import numpy as np
 
 from .validation import all_finite
 
 __all__ = [
-    "Archive", "InvalidArchive", "open_archive", "one_line", "MAX_MEMBER_BYTES", "MAX_RATIO", "RATIO_FREE_BYTES", "MAX_MEMBERS",
+    "Archive", "InvalidArchive", "open_archive", "read_npy", "one_line", "MAX_MEMBER_BYTES", "MAX_RATIO", "RATIO_FREE_BYTES", "MAX_MEMBERS",
     "CHUNK",
 ]
 
@@ -90,7 +90,7 @@ class Archive:
         """Return the (dtype, shape) that member ``name``'s ``.npy`` header declares, checked
         against the member's size; nothing else is read. Raises :class:`InvalidArchive`."""
         with self._zf.open(self._infos[name]) as f:
-            dtype, shape, _ = self._header(f, name)
+            dtype, shape, _ = _npy_header(f, name, self._infos[name].file_size)
         return dtype, shape
 
     def read(self, name: str, dtype: np.dtype | None = None, shape: tuple[int, ...] | None = None, what: str = "",
@@ -102,7 +102,7 @@ class Archive:
         :class:`InvalidArchive`.
         """
         with self._zf.open(self._infos[name]) as f:
-            got_dtype, got_shape, fortran = self._header(f, name)
+            got_dtype, got_shape, fortran = _npy_header(f, name, self._infos[name].file_size)
             if got_dtype.kind in "SU":
                 raise InvalidArchive(f"{name} holds text ({got_dtype}), not numbers")
             if (dtype is not None and got_dtype != dtype) or (shape is not None and got_shape != shape):
@@ -119,7 +119,7 @@ class Archive:
         """Read member ``name``: a 0-d unicode array (a JSON header) of at most ``max_chars``
         characters, decoded strictly (no code point above U+10FFFF, no lone surrogate)."""
         with self._zf.open(self._infos[name]) as f:
-            dtype, shape, _ = self._header(f, name)
+            dtype, shape, _ = _npy_header(f, name, self._infos[name].file_size)
             if dtype.kind != "U" or shape != ():
                 raise InvalidArchive(f"{name} must be a JSON string; got dtype {dtype}, shape {shape}")
             if dtype.itemsize > 4 * max_chars:
@@ -132,50 +132,52 @@ class Archive:
             raise InvalidArchive(f"{name} is not valid Unicode text ({e.reason} at byte {e.start})") from None
         return text.rstrip("\x00")
 
-    def _header(self, f: zipfile.ZipExtFile, name: str) -> tuple[np.dtype, tuple[int, ...], bool]:
-        """Parse and check an ``.npy`` header; leave ``f`` at the start of the data."""
-        magic = f.read(8)
-        if len(magic) < 8 or magic[:6] != _NPY_MAGIC:
-            raise InvalidArchive(f"{name} is not a .npy array")
-        version = (magic[6], magic[7])
-        if version not in ((1, 0), (2, 0), (3, 0)):
-            raise InvalidArchive(f"{name}: unsupported .npy version {version}")
-        size_field = f.read(2 if version == (1, 0) else 4)
-        if len(size_field) < (2 if version == (1, 0) else 4):
-            raise InvalidArchive(f"{name}: truncated .npy header")
-        length = int.from_bytes(size_field, "little")
-        if length > _MAX_NPY_HEADER:
-            raise InvalidArchive(f"{name}: its .npy header declares {length} bytes, more than the {_MAX_NPY_HEADER} allowed")
-        raw = f.read(length)
-        if len(raw) < length:
-            raise InvalidArchive(f"{name}: truncated .npy header")
-        try:
-            fields = ast.literal_eval(raw.decode("utf-8" if version == (3, 0) else "latin-1"))
-        except (SyntaxError, ValueError, TypeError, MemoryError, RecursionError, UnicodeDecodeError):
-            raise InvalidArchive(f"{name}: its .npy header is not a Python literal") from None
-        if not isinstance(fields, dict) or set(fields) != {"descr", "fortran_order", "shape"}:
-            raise InvalidArchive(f"{name}: its .npy header must hold exactly descr, fortran_order and shape")
-        descr, fortran, shape = fields["descr"], fields["fortran_order"], fields["shape"]
-        if not isinstance(descr, str) or type(fortran) is not bool:
-            raise InvalidArchive(f"{name}: its .npy header has a descr {descr!r} or fortran_order {fortran!r} of the wrong type")
-        if not (isinstance(shape, tuple) and len(shape) <= _MAX_NDIM and all(type(s) is int and s >= 0 for s in shape)):
-            raise InvalidArchive(f"{name}: its .npy shape must be a tuple of at most {_MAX_NDIM} integers ≥ 0; got {shape!r}")
-        try:
-            dtype = np.dtype(descr)
-        except (TypeError, ValueError, SyntaxError):
-            raise InvalidArchive(f"{name}: its .npy dtype {descr!r} is not a NumPy dtype") from None
-        if dtype.hasobject:
-            raise InvalidArchive(f"{name}: holds Python objects (refused: nothing here is ever unpickled)")
-        if dtype.fields is not None or dtype.subdtype is not None or dtype.kind not in "biufcSU":
-            raise InvalidArchive(f"{name}: dtype {descr!r} is refused (only booleans, numbers and text)")
-        declared = math.prod(shape) * dtype.itemsize  # a Python int: no overflow on a hostile shape
-        holds = self._infos[name].file_size - 8 - len(size_field) - length
-        if declared != holds:
-            raise InvalidArchive(f"{name} declares {dtype} of shape {shape} ({declared} bytes) but holds {holds} bytes of data")
-        return dtype, shape, fortran
+
+def _npy_header(f: IO[bytes], name: str, size: int) -> tuple[np.dtype, tuple[int, ...], bool]:
+    """Parse and check the ``.npy`` header of a member (or file) of ``size`` bytes: (dtype, shape,
+    fortran order); the data it declares must be exactly the rest. Leaves ``f`` at the data."""
+    magic = f.read(8)
+    if len(magic) < 8 or magic[:6] != _NPY_MAGIC:
+        raise InvalidArchive(f"{name} is not a .npy array")
+    version = (magic[6], magic[7])
+    if version not in ((1, 0), (2, 0), (3, 0)):
+        raise InvalidArchive(f"{name}: unsupported .npy version {version}")
+    size_field = f.read(2 if version == (1, 0) else 4)
+    if len(size_field) < (2 if version == (1, 0) else 4):
+        raise InvalidArchive(f"{name}: truncated .npy header")
+    length = int.from_bytes(size_field, "little")
+    if length > _MAX_NPY_HEADER:
+        raise InvalidArchive(f"{name}: its .npy header declares {length} bytes, more than the {_MAX_NPY_HEADER} allowed")
+    raw = f.read(length)
+    if len(raw) < length:
+        raise InvalidArchive(f"{name}: truncated .npy header")
+    try:
+        fields = ast.literal_eval(raw.decode("utf-8" if version == (3, 0) else "latin-1"))
+    except (SyntaxError, ValueError, TypeError, MemoryError, RecursionError, UnicodeDecodeError):
+        raise InvalidArchive(f"{name}: its .npy header is not a Python literal") from None
+    if not isinstance(fields, dict) or set(fields) != {"descr", "fortran_order", "shape"}:
+        raise InvalidArchive(f"{name}: its .npy header must hold exactly descr, fortran_order and shape")
+    descr, fortran, shape = fields["descr"], fields["fortran_order"], fields["shape"]
+    if not isinstance(descr, str) or type(fortran) is not bool:
+        raise InvalidArchive(f"{name}: its .npy header has a descr {descr!r} or fortran_order {fortran!r} of the wrong type")
+    if not (isinstance(shape, tuple) and len(shape) <= _MAX_NDIM and all(type(s) is int and s >= 0 for s in shape)):
+        raise InvalidArchive(f"{name}: its .npy shape must be a tuple of at most {_MAX_NDIM} integers ≥ 0; got {shape!r}")
+    try:
+        dtype = np.dtype(descr)
+    except (TypeError, ValueError, SyntaxError):
+        raise InvalidArchive(f"{name}: its .npy dtype {descr!r} is not a NumPy dtype") from None
+    if dtype.hasobject:
+        raise InvalidArchive(f"{name}: holds Python objects (refused: nothing here is ever unpickled)")
+    if dtype.fields is not None or dtype.subdtype is not None or dtype.kind not in "biufcSU":
+        raise InvalidArchive(f"{name}: dtype {descr!r} is refused (only booleans, numbers and text)")
+    declared = math.prod(shape) * dtype.itemsize  # a Python int: no overflow on a hostile shape
+    holds = size - 8 - len(size_field) - length
+    if declared != holds:
+        raise InvalidArchive(f"{name} declares {dtype} of shape {shape} ({declared} bytes) but holds {holds} bytes of data")
+    return dtype, shape, fortran
 
 
-def _fill(f: zipfile.ZipExtFile, out: memoryview, name: str) -> None:
+def _fill(f: IO[bytes], out: memoryview, name: str) -> None:
     """Read exactly ``len(out)`` bytes from ``f`` into ``out``, CHUNK at a time, then check the end
     (which makes zipfile check the member's CRC)."""
     done = 0
@@ -187,6 +189,26 @@ def _fill(f: zipfile.ZipExtFile, out: memoryview, name: str) -> None:
         done += len(chunk)
     if f.read(1):
         raise InvalidArchive(f"{name}: has bytes beyond those its header declares")
+
+
+def read_npy(path: str | os.PathLike, what: str) -> np.ndarray:
+    """Read a bare ``.npy`` file (``what`` names it in messages: "input") with the same checks as
+    an archive's members: header parsed here, declared data exactly the rest of the file and at
+    most :data:`MAX_MEMBER_BYTES`, read in pieces, numbers only. Faults are one ``ValueError``."""
+    with open(path, "rb") as f:
+        size = os.fstat(f.fileno()).st_size
+        try:
+            if size > MAX_MEMBER_BYTES + _MAX_NPY_HEADER:
+                raise InvalidArchive(f"it holds {size} bytes, more than the limit of {MAX_MEMBER_BYTES}")
+            dtype, shape, fortran = _npy_header(f, "the array", size)
+            if dtype.kind in "SU":
+                raise InvalidArchive(f"the array holds text ({dtype}), not numbers")
+            flat = np.empty(math.prod(shape), dtype=dtype)
+            _fill(f, memoryview(flat.view(np.uint8)), "the array")
+        except InvalidArchive as e:
+            raise ValueError(f"{path}: not a valid .npy {what}: {one_line(e)}") from None
+    array = flat.reshape(shape, order="F" if fortran else "C")
+    return np.ascontiguousarray(array) if fortran and array.ndim > 1 else array
 
 
 @contextmanager

@@ -20,6 +20,9 @@ the seeds' column-vector equations into row form: z^l = W^l a^{l−1} + b^l beco
 The cost C is the mean over the n examples, plus the regularisation term of a
 :class:`~deltaprop.penalty.Penalty` (λ/(2n) Σ‖W‖² + λ₁/n Σ|w|), whose gradient is added to BP4's.
 
+``X`` may be a SciPy sparse matrix (CSR or CSC): the first layer's forward product
+``X @ W.T`` and BP4's δᵀ X are then sparse-dense products, through the same lines.
+
 Dropout (inverted) enters as ``masks``: per hidden layer an array of 0 (dropped) and 1/(1 − p)
 (kept), multiplied into a^l on the way forward; a dropped unit then passes no δ back.
 """
@@ -36,7 +39,7 @@ from .activations import Activation
 from .costs import Cost
 from .penalty import NO_PENALTY, Penalty
 
-__all__ = ["ForwardPass", "Gradients", "forward", "dropout_masks", "backprop", "backprop_per_example"]
+__all__ = ["ForwardPass", "Gradients", "forward", "dropout_masks", "example_shares", "backprop", "backprop_per_example"]
 
 
 class Layers(Protocol):
@@ -121,6 +124,13 @@ def dropout_masks(net: Layers, n: int, p: float, rng: np.random.Generator) -> li
     return masks + [None]
 
 
+def example_shares(sample_weight: np.ndarray) -> np.ndarray:
+    """Return each example's share of the weighted mean cost, w_x / Σ w, as a column (n, 1)
+    (all zero when every weight is: the batch then has no data term)."""
+    total = sample_weight.sum()
+    return (sample_weight / total if total > 0 else np.zeros_like(sample_weight))[:, None]
+
+
 def backprop(
     net: Layers,
     X: np.ndarray,
@@ -135,7 +145,7 @@ def backprop(
     Parameters
     ----------
     net : Network
-    X : ndarray, shape (n, n_0)
+    X : ndarray or SciPy sparse matrix, shape (n, n_0)
         Inputs, in the network's dtype.
     Y : ndarray, shape (n, n_out)
         Float targets (labels already one-hot).
@@ -159,11 +169,7 @@ def backprop(
         raise ValueError(f"Y must be float targets of shape {(X.shape[0], net.sizes[-1])}; got {Y.shape} (Network.targets converts labels)")
     zs, acts = forward(net, X, masks)
     n, depth = X.shape[0], len(net.weights)
-    if sample_weight is None:
-        share = 1 / n  # each example's share of C
-    else:
-        total = sample_weight.sum()
-        share = (sample_weight / total if total > 0 else np.zeros_like(sample_weight))[:, None]  # all-zero: no data term
+    share = 1 / n if sample_weight is None else example_shares(sample_weight)  # each example's share of C
     dW, db = (list(out[0::2]), list(out[1::2])) if out is not None else ([None] * depth, [None] * depth)
     deltas = [None] * depth
     delta = net.cost_function.delta(zs[-1], acts[-1], Y, net.activations[-1])  # (BP1)
@@ -177,9 +183,21 @@ def backprop(
         deltas[i] = delta
         shared_delta = delta * share  # C is the mean over the batch: its 1/n, once, on the small factor
         db[i] = shared_delta.sum(axis=0, out=db[i])  # (BP3)
-        dW[i] = np.matmul(shared_delta.T, acts[i], out=dW[i])  # (BP4)
+        dW[i] = _matmul(shared_delta.T, acts[i], out=dW[i])  # (BP4)
         penalty.add_gradient(dW[i], net.weights[i])  # + ∂/∂W of λ/(2n) Σw² + λ₁/n Σ|w|
     return Gradients(dW, db, deltas, acts[-1])
+
+
+def _matmul(left: np.ndarray, right: object, out: np.ndarray | None) -> np.ndarray:
+    """``left @ right``, into ``out`` when given. ``right`` may be a SciPy sparse matrix (a
+    sparse X as a^0): δᵀ X is then a sparse-dense product, and X is never made dense."""
+    if isinstance(right, np.ndarray):
+        return np.matmul(left, right, out=out)
+    product = np.asarray(left @ right)
+    if out is None:
+        return product
+    out[...] = product
+    return out
 
 
 def backprop_per_example(net: Layers, X: np.ndarray, Y: np.ndarray, penalty: Penalty = NO_PENALTY) -> Gradients:

@@ -13,6 +13,7 @@ import os
 import re
 import sys
 import time
+import traceback
 import warnings
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, replace
@@ -25,6 +26,8 @@ from .validation import class_count, positive_int
 
 __all__ = ["main"]
 
+#: Variables that an MPI launcher (MPICH's or Intel's mpiexec, Open MPI's, srun --mpi=pmi2/pmix) sets in each process.
+MPI_LAUNCHER_VARIABLES = ("PMI_SIZE", "PMI_RANK", "OMPI_COMM_WORLD_SIZE", "PMIX_RANK")
 #: What ``deltaprop explain --format`` takes: each name is rendered by ``Explanation.to_<name>``.
 EXPLAIN_FORMATS = ("text", "markdown", "html", "json")
 #: Integer targets with at most this many distinct values are class labels; more are a quantity
@@ -191,6 +194,9 @@ def _build_parser() -> _Parser:
     train.add_argument("--metrics", type=Path, help="write the test score (test_accuracy or test_r2), timings and history here (JSON)")
     train.add_argument("--plot", type=Path, help=f"draw the learning curves here ({_either(plots.FORMATS)}; needs matplotlib)")
     train.add_argument("--quiet", action="store_true", help="no progress bar or per-epoch lines")
+    train.add_argument("--reduction", choices=("fast", "exact"),
+                       help="under 'mpiexec -n N': how the processes sum their gradients: fast (MPI Allreduce, equal to one "
+                       "process to round-off; the default) or exact (a fixed order: the same weights, bit for bit, for any N)")
 
     evaluate = commands.add_parser("evaluate", help="report a saved model's score and cost on a data set's test split")
     evaluate.add_argument("model", type=Path)
@@ -261,6 +267,10 @@ def _build_parser() -> _Parser:
     explain.add_argument("--target", metavar="Y", help="the target: a class label, or one number per output, comma-separated (default: from --seed)")
     explain.add_argument("--lr", type=_positive_float, help="also show one step of gradient descent with this learning rate η")
     explain.add_argument("--neuron", metavar="LAYER,INDEX", help="the neuron whose path is worked out, e.g. 2,3: layer 2 is the first after the input, neurons count from 1")
+    explain.add_argument("--derive", action="store_true",
+                         help="also show why the equations hold: the chain-rule proofs of BP1-BP4 with the numbers, Ng's chain, "
+                         "the path sum of a weight and the multiplications that caching delta saves")
+    explain.add_argument("--weight", metavar="L,J,K", help="with --derive: the weight w^l_jk derived, e.g. 3,1,2 (default 2,1,1, the first layer's first weight)")
 
     report = commands.add_parser(
         "report",
@@ -273,6 +283,19 @@ def _build_parser() -> _Parser:
     report.add_argument("--metrics", type=Path, metavar="FILE", help=f"the JSON of 'deltaprop train --metrics' (default: a run folder's {METRICS_FILE})")
     report.add_argument("--dataset", metavar="NAME|PATH", help="measure on this data set's test split (default: the metrics' data set, else digits if the model fits it)")
     report.add_argument("--target", metavar="COLUMN", help="for a CSV data set: the label column's name (default: the last column)")
+
+    playground = commands.add_parser(
+        "playground",
+        help="a web page on 127.0.0.1 that trains a network live: heat-maps, decision surface, costs, δ and the equations of any neuron",
+        description="Serve the playground: one self-contained page, training run here through the Trainer. Prints the URL as "
+        "the first line and opens the browser (unless --no-browser). Ctrl-C stops it.",
+    )
+    playground.add_argument("--dataset", default="xor", metavar="xor|moons|circles|spirals|FILE.csv",
+                            help="the data set to start with (default xor); a CSV file is also offered in the page as 'csv'")
+    playground.add_argument("--port", type=int, default=8000, metavar="N", help="the port (default 8000; 0 picks a free one)")
+    playground.add_argument("--host", default="127.0.0.1", metavar="H",
+                            help="the address to listen on (default 127.0.0.1, this machine only); another one lets other machines in")
+    playground.add_argument("--no-browser", action="store_true", help="do not open a browser")
     return parser
 
 
@@ -295,7 +318,21 @@ def main(argv: list[str] | None = None) -> int:
         args = parser.parse_args(argv)
     except SystemExit as e:  # --help, --version, or a usage error already printed as one line
         return e.code if isinstance(e.code, int) else 0
-    command = {"train": _train, "evaluate": _evaluate, "predict": _predict, "gradcheck": _gradcheck, "datasets": _datasets, "plot": _plot, "export": _export, "explain": _explain, "report": _report}[args.command]
+    try:
+        status = _run(args)
+    except BaseException:  # a bug: its traceback, and under MPI the end of the whole job
+        if args.command == "train":
+            traceback.print_exc()
+            _end_mpi_job(1)
+        raise
+    if status and args.command == "train":
+        _end_mpi_job(status)
+    return status
+
+
+def _run(args: argparse.Namespace) -> int:
+    """Run the parsed command; turn the user's mistakes into one line and exit status 2."""
+    command = {"train": _train, "evaluate": _evaluate, "predict": _predict, "gradcheck": _gradcheck, "datasets": _datasets, "plot": _plot, "export": _export, "explain": _explain, "report": _report, "playground": _playground}[args.command]
     try:
         with warnings.catch_warnings():
             warnings.showwarning = _show_warning
@@ -307,11 +344,47 @@ def main(argv: list[str] | None = None) -> int:
         print("deltaprop: error: not enough memory for this network or data set", file=sys.stderr)
         return 2
     except (ValueError, TypeError, OSError) as e:
-        print(f"deltaprop: error: {e}", file=sys.stderr)
+        print(f"deltaprop: error{_which_process()}: {e}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("deltaprop: interrupted", file=sys.stderr)
         return 130
+
+
+def _which_process() -> str:
+    """`` (rank r of N)`` in a process of an MPI job of several other than rank 0, else nothing."""
+    MPI = sys.modules.get("mpi4py.MPI")
+    if MPI is None or not MPI.Is_initialized() or MPI.Is_finalized() or MPI.COMM_WORLD.Get_size() == 1:
+        return ""
+    rank = MPI.COMM_WORLD.Get_rank()
+    return f" (rank {rank} of {MPI.COMM_WORLD.Get_size()})" if rank else ""
+
+
+def _silent(*args: object, **kwargs: object) -> None:
+    """``print`` for the processes of an MPI job other than rank 0, which report nothing."""
+
+
+def _mpi_world(reduction: str | None) -> object:
+    """The MPI communicator to train with: ``COMM_WORLD`` when an MPI launcher started this
+    process or ``--reduction`` was given (alone, a world of one process), else None (and mpi4py
+    is not imported)."""
+    if reduction is None and not any(v in os.environ for v in MPI_LAUNCHER_VARIABLES):
+        return None
+    if importlib.util.find_spec("mpi4py") is None:
+        why = "--reduction needs" if reduction else "this process was started by an MPI launcher; training with the other processes needs"
+        raise ValueError(f"{why} mpi4py: pip install 'deltaprop[mpi]'")
+    from mpi4py import MPI
+
+    return MPI.COMM_WORLD
+
+
+def _end_mpi_job(status: int) -> None:
+    """After a failed ``train`` in one process of an MPI job of several, end the whole job with
+    ``status`` rather than leave the other processes waiting for this one."""
+    MPI = sys.modules.get("mpi4py.MPI")
+    if MPI is not None and MPI.Is_initialized() and not MPI.Is_finalized() and MPI.COMM_WORLD.Get_size() > 1:
+        sys.stderr.flush()
+        MPI.COMM_WORLD.Abort(status)
 
 
 def _train(args: argparse.Namespace) -> int:
@@ -325,6 +398,9 @@ def _train(args: argparse.Namespace) -> int:
     from .training.checkpoint import CHECKPOINT_FILE, METRICS_FILE, FolderLock
     from .training.recipes import recipe_for
 
+    comm = _mpi_world(args.reduction)
+    ranks, root = (1, True) if comm is None else (comm.Get_size(), comm.Get_rank() == 0)
+    say = print if root else _silent  # rank 0 alone reports and writes files
     recipe = recipe_for(args.dataset)
     given = {key: getattr(args, key) for key in vars(recipe) if getattr(args, key) is not None}
     if args.optimizer not in (None, recipe.optimizer) and args.lr is None:  # the recipe's η belongs to its optimizer
@@ -336,19 +412,19 @@ def _train(args: argparse.Namespace) -> int:
     _check_outputs(args)
     if args.resume and args.checkpoint is None:
         raise ValueError("--resume needs --checkpoint DIR, the folder of the run to continue")
-    if args.checkpoint is not None and not args.checkpoint.is_file():  # another run there: say so now, before reading the data
+    if args.checkpoint is not None and root and not args.checkpoint.is_file():  # another run there: say so now, before reading the data
         probe = FolderLock(args.checkpoint)
         probe.acquire()
         probe.release()
     if args.checkpoint is not None and not args.resume and (args.checkpoint / CHECKPOINT_FILE).exists():
         raise ValueError(f"--checkpoint {args.checkpoint} already holds a run: add --resume to continue it, or choose another folder")
     if args.resume and not (args.checkpoint / CHECKPOINT_FILE).exists():
-        print(f"{args.checkpoint} holds no checkpoint yet: starting the run from epoch 1", file=sys.stderr)
+        say(f"{args.checkpoint} holds no checkpoint yet: starting the run from epoch 1", file=sys.stderr)
     if (args.image_size or args.color) and not Path(args.dataset).is_dir():
         raise ValueError(f"--image-size and --color go with a folder of images; --dataset {args.dataset} is not a folder")
-    data = _read_data(args.dataset, args.target, args.image_size, args.color)
+    data = _read_data(args.dataset, args.target, args.image_size, args.color, mmap=comm is not None)  # each process reads its rows
     task, y_train, y_test, classes, why = _decide_task(data, args.task)
-    print(f"task: {task} ({why})")
+    say(f"task: {task} ({why})")
     X_train, X_test = data.train[0], data.test[0]
     regression = task == "regression"
     n_out = y_train.shape[1] if regression else len(classes)
@@ -383,13 +459,15 @@ def _train(args: argparse.Namespace) -> int:
             net, X_train, y_train, epochs=epochs, batch_size=setting.batch_size, optimizer=optimizer, l2=setting.l2,
             validation=setting.validation, seed=args.seed, progress=not args.quiet, l1=args.l1, dropout=setting.dropout,
             max_norm=args.max_norm, schedule=schedule, early_stopping=setting.early_stopping, checkpoint=args.checkpoint,
-            resume=args.resume,
+            resume=args.resume, comm=comm, reduction=args.reduction or "fast",
         )
     except dp.TrainingDiverged:
         raise
     except ValueError as e:  # the library names its parameters; the user gave flags
         raise ValueError(_flag_names(str(e))) from None
     seconds = time.perf_counter() - start
+    if not root:
+        return 0
     if history.stopped == "interrupted":
         print(f"interrupted in epoch {history.epochs + 1}: the model keeps the weights it had then", file=sys.stderr)
     test_accuracy = net.accuracy(X_test, y_test) if not regression else None
@@ -398,6 +476,9 @@ def _train(args: argparse.Namespace) -> int:
     result = f"test accuracy: {test_accuracy:.4f}" if not regression else f"test R²: {test_r2:.4f}"
     lines = [f"{result} (cost {test_cost:.6g}; {len(X_test)} examples of {args.dataset}, {history.epochs} epochs, {seconds:.1f}s)",
              f"settings: {_describe_settings(setting, net, args, extra)}"]
+    if comm is not None:
+        lines.append(f"data parallel: {ranks} process{'es' if ranks > 1 else ''} (MPI), global batch {setting.batch_size}, "
+                     f"{args.reduction or 'fast'} reduction")
     if history.best_epoch is not None:
         how = (f"stopped after epoch {history.epochs}, {setting.early_stopping} epochs without a better validation cost"
                if history.stopped == "early stopping" else f"ran all {history.epochs} epochs")
@@ -414,7 +495,8 @@ def _train(args: argparse.Namespace) -> int:
         "train_seconds": seconds,
         "epochs": history.epochs,
         "best_epoch": history.best_epoch,
-        "ranks": 1,
+        "ranks": ranks,
+        "reduction": None if comm is None else args.reduction or "fast",
         "dataset": args.dataset,
         "classes": classes,
         "sizes": net.sizes,
@@ -483,16 +565,17 @@ def _flag_names(message: str) -> str:
     return re.sub(r"^(\w+)\b", lambda m: _FLAGS.get(m[1], m[1]), message)
 
 
-def _read_data(dataset: str, target: str | None, image_size: tuple[int, int] | None = None, color: str | None = None) -> object:
+def _read_data(dataset: str, target: str | None, image_size: tuple[int, int] | None = None, color: str | None = None,
+               mmap: bool = False) -> object:
     """``datasets.read`` of ``dataset``; image options only where given; a missing extra
-    (scikit-learn, Pillow) as a one-line ValueError."""
+    (scikit-learn, Pillow) as a one-line ValueError. ``mmap``: map uncompressed IDX files."""
     import deltaprop as dp
 
     images = {k: v for k, v in (("image_size", image_size), ("color", color)) if v is not None}
     if images and importlib.util.find_spec("deltaprop.datasets.images") is None:
         raise ValueError(f"{' and '.join('--' + k.replace('_', '-') for k in images)}: this deltaprop cannot read image folders")
     try:
-        return dp.datasets.read(dataset, target=target, **images)
+        return dp.datasets.read(dataset, target=target, **images, **({"mmap": True} if mmap else {}))
     except ImportError as e:
         raise ValueError(str(e)) from None
 
@@ -634,6 +717,8 @@ def _predict(args: argparse.Namespace) -> int:
 
     import deltaprop as dp
 
+    from .archive import read_npy
+
     net = dp.load(args.model)
     if args.proba and not net.is_classifier:
         raise ValueError(f"--proba needs a classifier; {args.model} is a regressor")
@@ -645,7 +730,7 @@ def _predict(args: argparse.Namespace) -> int:
         raise ValueError(f"{tables[0]}: give one .csv or .npy file, or image files and folders")
     files = None
     if tables:
-        X = np.load(tables[0], allow_pickle=False) if tables[0].suffix.lower() == ".npy" else _read_csv_input(tables[0], net)
+        X = read_npy(tables[0], "input") if tables[0].suffix.lower() == ".npy" else _read_csv_input(tables[0], net)
     elif all(p.is_dir() or p.suffix.lower() in IMAGE_SUFFIXES for p in args.inputs):
         files, X = _read_image_inputs(args.inputs, net, args.model)
     else:
@@ -931,7 +1016,15 @@ def _explain(args: argparse.Namespace) -> int:
             neuron = tuple(int(part) for part in args.neuron.split(","))
         except ValueError:
             raise ValueError(f"--neuron must be LAYER,INDEX like 2,3; got {args.neuron!r}") from None
-    explanation = explain(net, x, y, lr=args.lr, neuron=neuron, lang=args.lang)
+    weight = None
+    if args.weight is not None:
+        if not args.derive:
+            raise ValueError("--weight picks the weight of the derivation; give --derive too")
+        try:
+            weight = tuple(int(part) for part in args.weight.split(","))
+        except ValueError:
+            raise ValueError(f"--weight must be L,J,K like 2,1,1; got {args.weight!r}") from None
+    explanation = explain(net, x, y, lr=args.lr, neuron=neuron, lang=args.lang, derive=args.derive, weight=weight)
     if args.format == "text" and args.out is None and sys.stdout.isatty():
         from rich.console import Console
 
@@ -956,3 +1049,41 @@ def _report(args: argparse.Namespace) -> int:
         raise ValueError(str(e)) from None
     print(f"report written to {path}")
     return 0
+
+
+def _playground(args: argparse.Namespace) -> int:
+    import webbrowser
+
+    from .playground import PlaygroundServer, Session, Settings
+    from .playground.settings import CSV
+
+    if not 0 <= args.port <= 65535:
+        raise ValueError(f"--port must be from 0 to 65535; got {args.port}")
+    table = None if args.dataset in ("xor", "moons", "circles", "spirals") else Path(args.dataset)
+    if table is not None and not (table.suffix.lower() == ".csv" and table.is_file()):
+        raise ValueError(f"--dataset must be xor, moons, circles, spirals or an existing .csv file; got {args.dataset!r}")
+    session = Session(table) if table is not None else Session(settings=Settings(dataset=args.dataset, **_PLAYGROUND_OUTPUTS.get(args.dataset, {})))
+    try:
+        server = PlaygroundServer(session, args.host, args.port)
+    except OSError as e:
+        session.close()
+        raise OSError(f"cannot listen on {args.host}:{args.port}: {e.strerror or e}") from None
+    if args.host not in ("127.0.0.1", "localhost", "::1"):
+        warnings.warn(f"the playground listens on {args.host}: other machines that reach it can drive it; "
+                      "use the default 127.0.0.1 to keep it to this machine")
+    print(f"training a {'-'.join(map(str, session.snapshot.net.sizes))} network on {session.settings.dataset if session.settings.dataset != CSV else table.name}; "
+          "Ctrl-C stops the server", file=sys.stderr, flush=True)
+    print(server.url, flush=True)
+    if not args.no_browser:
+        webbrowser.open(server.url)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.close()
+    return 0
+
+
+#: The output and cost ``deltaprop playground`` starts a generated set with (the spirals have three arms by default).
+_PLAYGROUND_OUTPUTS = {"spirals": {"output": "softmax", "cost": "log_likelihood"}}

@@ -17,7 +17,7 @@ import numpy as np
 from .activations import Activation
 from .validation import known_name
 
-__all__ = ["Cost", "COSTS", "get_cost", "quadratic", "cross_entropy", "log_likelihood"]
+__all__ = ["Cost", "COSTS", "get_cost", "quadratic", "cross_entropy", "log_likelihood", "poisson"]
 
 
 def _open_unit(a: np.ndarray) -> np.ndarray:
@@ -55,15 +55,21 @@ class Cost:
         """Return ∇_a C_x for each example, shape of ``a``."""
         raise NotImplementedError
 
-    def delta(self, z: np.ndarray, a: np.ndarray, y: np.ndarray, activation: Activation) -> np.ndarray:
-        """Return the output error δ^L = ∂C_x/∂z^L for each example (BP1).
+    def delta(
+        self, z: np.ndarray, a: np.ndarray, y: np.ndarray, activation: Activation, out: np.ndarray | None = None
+    ) -> np.ndarray:
+        """Return the output error δ^L = ∂C_x/∂z^L for each example (BP1), into ``out`` if given.
 
         For the matched pair the product ∇_a C ⊙ σ'(z^L) simplifies exactly to a − y
         (seed 002's δ^(3) = a^(3) − y); every other pairing takes the general form.
         """
         if activation.name == self.matched:
-            return a - y  # (BP1), short cut
-        return activation.backward(z, a, self.grad_a(a, y))  # (BP1) ∇_a C ⊙ σ'(z^L)
+            return np.subtract(a, y, out=out)  # (BP1), short cut
+        delta = activation.backward(z, a, self.grad_a(a, y))  # (BP1) ∇_a C ⊙ σ'(z^L)
+        if out is None:
+            return delta
+        out[...] = delta
+        return out
 
     def __repr__(self) -> str:
         return f"<cost {self.name}>"
@@ -117,11 +123,31 @@ class LogLikelihood(Cost):
         return -y / _open_unit(a)
 
 
+class Poisson(Cost):
+    """Half the Poisson deviance, C_x = Σ_k [y_k ln(y_k / a_k) − y_k + a_k] (y ln y = 0 at y = 0),
+    for counts and rates y ≥ 0 predicted as a > 0; matched with the exp output (the log link).
+
+    ∇_a C_x = 1 − y / a, so with σ'(z) = e^z = a the product is a − y. It is 0 at a = y, its
+    minimum, like the quadratic cost (scikit-learn's ``MLPRegressor(loss="poisson")`` uses it).
+    """
+
+    name = "poisson"
+    matched = "exp"
+
+    def per_example(self, a: np.ndarray, y: np.ndarray) -> np.ndarray:
+        a = np.maximum(a, np.finfo(a.dtype).tiny)
+        return np.sum(y * np.log(np.where(y > 0, y, 1) / a) - y + a, axis=-1)
+
+    def grad_a(self, a: np.ndarray, y: np.ndarray) -> np.ndarray:
+        return 1 - y / np.maximum(a, np.finfo(a.dtype).tiny)
+
+
 quadratic = Quadratic()
 cross_entropy = CrossEntropy()
 log_likelihood = LogLikelihood()
+poisson = Poisson()
 
-COSTS: dict[str, Cost] = {c.name: c for c in (quadratic, cross_entropy, log_likelihood)}
+COSTS: dict[str, Cost] = {c.name: c for c in (quadratic, cross_entropy, log_likelihood, poisson)}
 
 
 def get_cost(spec: str | Cost) -> Cost:

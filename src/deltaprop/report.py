@@ -44,6 +44,8 @@ from .validation import is_real
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
+    from .datasets.registry import Data
+
 # read_metrics is deltaprop.metrics.read_metrics, re-exported beside load_run that uses it
 __all__ = ["load_run", "read_metrics", "class_scores", "render_report", "write_report"]
 
@@ -172,6 +174,7 @@ def render_report(
     dataset: str | os.PathLike | None = None,
     target: str | None = None,
     source: str | os.PathLike | None = None,
+    data: Data | None = None,
 ) -> str:
     """Return the report of ``net`` as one HTML page, its scores measured on a test split.
 
@@ -190,6 +193,10 @@ def render_report(
         For a CSV data set: the label column's name.
     source : str or PathLike, optional
         Where ``net`` came from, for the page's heading.
+    data : deltaprop.datasets.Data, optional
+        The data set itself, its splits as the network takes them, instead of one read by
+        name (``dataset`` and ``target`` are then not used): a run's own split, such as the
+        playground's.
 
     Raises
     ------
@@ -209,14 +216,17 @@ def render_report(
             raise TypeError(f"metrics must be a dict (what 'deltaprop train --metrics' writes); got {type(metrics).__name__}")
         check_metrics(metrics, "metrics")
         metrics = dict(metrics)
-    name = _dataset_name(net, metrics, dataset)
-    recorded = net.provenance or {}
-    if target is None and dataset is None and name == recorded.get("dataset"):
-        target = recorded.get("target")  # the label column the network was trained on
-    try:
-        data, (X_train, y_train), (X_test, y_test) = data_for(net, name, target if str(name).lower().endswith(".csv") else None)
-    except ValueError as e:
-        raise ValueError(f"{e}; choose another with dataset= (--dataset)") from None
+    if data is not None:
+        name, (X_train, y_train), (X_test, y_test) = data.name, data.train, data.test
+    else:
+        name = _dataset_name(net, metrics, dataset)
+        recorded = net.provenance or {}
+        if target is None and dataset is None and name == recorded.get("dataset"):
+            target = recorded.get("target")  # the label column the network was trained on
+        try:
+            data, (X_train, y_train), (X_test, y_test) = data_for(net, name, target if str(name).lower().endswith(".csv") else None)
+        except ValueError as e:
+            raise ValueError(f"{e}; choose another with dataset= (--dataset)") from None
     test_cost = net.cost(X_test, y_test)
     test_accuracy = net.accuracy(X_test, y_test) if net.is_classifier else None
     widths = " → ".join(map(str, net.sizes))

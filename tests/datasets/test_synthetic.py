@@ -102,3 +102,26 @@ def test_bad_n(name, make, n):
 def test_bad_noise(name, make, noise):
     with pytest.raises(ValueError, match="^noise must be a finite number ≥ 0; got"):
         make(noise=noise)
+
+
+def test_spirals_with_more_arms_turn_each_by_its_share_of_a_circle():
+    X, y = spirals(n=301, noise=0.0, seed=2, arms=3)
+    assert np.bincount(y).tolist() == [101, 100, 100]
+    X = X.astype(np.float64)
+    for c in range(3):  # turned back by 2πc/3, class c lies on class 0's spiral: r = θ / 3π
+        turn = 2 * math.pi * c / 3
+        P = X[y == c] @ np.array([[math.cos(turn), -math.sin(turn)], [math.sin(turn), math.cos(turn)]])
+        r, theta = np.hypot(*P.T), np.arctan2(P[:, 1], P[:, 0])
+        np.testing.assert_allclose(np.cos(r * 3 * math.pi - theta), 1.0, atol=1e-5)
+    two = spirals(n=200, noise=0.1, seed=3, arms=2)
+    assert all(a.tobytes() == b.tobytes() for a, b in zip(two, spirals(n=200, noise=0.1, seed=3)))
+
+
+@pytest.mark.parametrize(("kwargs", "message"), [
+    ({"arms": 1}, "arms must be an integer ≥ 2 (one spiral per class); got 1"),
+    ({"arms": 4, "n": 3}, "n must be an integer ≥ 4 (one point per class at least); got 3"),
+])
+def test_spirals_refuse_too_few_arms_or_points(kwargs, message):
+    with pytest.raises(ValueError) as e:
+        spirals(**kwargs)
+    assert str(e.value) == message

@@ -12,6 +12,8 @@ import pytest
 import deltaprop as dp
 from deltaprop.cli import main
 
+from .common import default_explanation
+
 
 def run(*argv: object) -> tuple[int, str, str]:
     out, err = io.StringIO(), io.StringIO()
@@ -92,7 +94,7 @@ def test_cli_out_writes_the_file_atomically(default, tmp_path):
         (["--lr", "0"], "deltaprop explain: error: argument --lr: must be a finite number > 0; got '0'"),
         (["--format", "pdf"], "deltaprop explain: error: argument --format: invalid choice: 'pdf' (choose from 'text', 'markdown', 'html', 'json')"),
         (["--lang", "fr"], "deltaprop explain: error: argument --lang: invalid choice: 'fr' (choose from 'en', 'zh')"),
-        (["--activation", "swish"], "deltaprop: error: activation 'swish' is unknown; choose one of sigmoid, tanh, relu, leaky_relu, softplus, identity, softmax"),
+        (["--activation", "swish"], "deltaprop: error: activation 'swish' is unknown; choose one of sigmoid, tanh, relu, leaky_relu, softplus, identity, softmax, exp"),
         (["--out", "/nonexistent-folder/e.html"], "deltaprop: error: --out /nonexistent-folder/e.html: folder /nonexistent-folder does not exist"),
     ],
 )
@@ -100,3 +102,36 @@ def test_cli_refuses_bad_input_in_one_line(argv, message):
     code, out, err = run(*argv)
     assert (code, out) == (2, "")
     assert err == message + "\n"
+
+
+def test_cli_derive_adds_the_derivation_in_every_format():
+    derived = default_explanation(derive=True)
+    code, out, err = run("--derive", "--format", "json")
+    assert (code, err) == (0, "") and json.loads(out) == json.loads(derived.to_json())
+    assert set(json.loads(out)["derivation"]) == {"weight", "paths", "n_paths", "path_sum", "backprop", "multiplications"}
+    code, out, _ = run("--derive", "--lang", "zh")
+    assert code == 0 and out == derived.to_text(width=100, lang="zh")
+    code, out, _ = run("--derive", "--format", "html")
+    assert code == 0 and out == derived.to_html() and 'class="dp-path"' in out
+
+
+def test_cli_weight_picks_the_derived_weight():
+    code, out, _ = run("--sizes", "2,3,2", "--output", "softmax", "--cost", "log_likelihood", "--derive", "--weight", "3,2,3", "--format", "json")
+    d = json.loads(out)["derivation"]
+    assert code == 0 and d["weight"] == [3, 2, 3] and d["n_paths"] == 2
+    assert all(p["nodes"][0] == "w^3_23" and p["nodes"][-1] == "C" for p in d["paths"])
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--weight", "2,1,1"], "deltaprop: error: --weight picks the weight of the derivation; give --derive too"),
+        (["--derive", "--weight", "2,1"], "deltaprop: error: weight must be (layer, j, k) with layer from 2 to 3, j and k from 1 to the shape of its W (layer 2: 3 × 3, layer 3: 1 × 3); got (2, 1)"),
+        (["--derive", "--weight", "3,1,4"], "deltaprop: error: weight must be (layer, j, k) with layer from 2 to 3, j and k from 1 to the shape of its W (layer 2: 3 × 3, layer 3: 1 × 3); got (3, 1, 4)"),
+        (["--derive", "--weight", "w,1,1"], "deltaprop: error: --weight must be L,J,K like 2,1,1; got 'w,1,1'"),
+    ],
+)
+def test_cli_refuses_a_bad_weight_in_one_line(argv, message):
+    code, out, err = run(*argv)
+    assert (code, out, err) == (2, "", message + "\n")
+

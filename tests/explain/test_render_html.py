@@ -129,3 +129,40 @@ def test_the_html_opens_in_headless_chromium_without_errors_and_draws_the_graph(
     for colour in ((0x1F, 0x77, 0xB4), (0xD6, 0x27, 0x28)):  # the forward and the backward colour of the graph
         near = np.abs(pixels - np.array(colour)).max(axis=2) < 40
         assert near.sum() > 400, f"too few pixels of {colour}: the graph was not drawn"
+
+
+def derived_page(section: str | None = None) -> str:
+    """The derivation of 3-4-3 softmax's w^2_23 (nine paths) as HTML: the whole page, or the blocks from ``section``'s heading on."""
+    import deltaprop as dp
+    from deltaprop.explain import default_example
+    from deltaprop.explain.blocks import Heading
+    from deltaprop.explain.render_html import render_html
+
+    net = dp.Network([3, 4, 3], activation="tanh", output="softmax", cost="log_likelihood", seed=0)
+    e = dp.explain(net, *default_example(net), derive=True, weight=(2, 2, 3))
+    if section is None:
+        return e.to_html()
+    blocks = e.document()
+    start = next(i for i, b in enumerate(blocks) if isinstance(b, Heading) and b.words.key == section)
+    return render_html(blocks[start:], "en")
+
+
+def test_the_derivation_page_is_self_contained_and_well_formed():
+    page = derived_page()
+    lowered = page.lower()
+    for outside in ("http:", "https:", "<script", "<link", "<img", "<iframe", "@import", "src=", "href="):
+        assert outside not in lowered, outside
+    assert page.count("<svg") == 2 and page.count('class="dp-path"') == 9
+    for fragment in re.findall(r"<svg.*?</svg>|<math.*?</math>", page, flags=re.S):
+        ET.fromstring(fragment)
+
+
+@needs_chromium
+def test_chromium_draws_the_paths_of_the_derivation_in_green(tmp_path):
+    page, shot = tmp_path / "derive.html", tmp_path / "derive.png"
+    page.write_text(derived_page("sec_paths"), encoding="utf-8")
+    dom, log = headless(page, shot, "1200,900")
+    assert console_messages(log) == [] and "The path sum" in dom
+    pixels = png_pixels(shot)
+    near = np.abs(pixels - np.array((0x2D, 0xA4, 0x4E))).max(axis=2) < 60  # the paths' green
+    assert near.sum() > 1000, "the paths were not drawn"  # about 2000 with them, 200 without (here)

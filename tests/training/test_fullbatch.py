@@ -117,8 +117,10 @@ def test_writes_back_in_place_in_the_networks_dtype():
         ({"method": "BFGS"}, "method must be one of 'L-BFGS-B', 'CG'; got 'BFGS'"),
         ({"method": "lbfgs"}, "method must be one of 'L-BFGS-B', 'CG'; got 'lbfgs'"),
         ({"max_iter": 0}, "max_iter must be a positive integer; got 0"),
-        ({"tol": 0.0}, "tol must be a finite number > 0; got 0.0"),
-        ({"tol": float("nan")}, "tol must be a finite number > 0; got nan"),
+        ({"tol": -1.0}, "tol must be a finite number ≥ 0; got -1.0"),
+        ({"tol": float("nan")}, "tol must be a finite number ≥ 0; got nan"),
+        ({"max_fun": 0}, "max_fun must be a positive integer; got 0"),
+        ({"sample_weight": -np.ones(13)}, "sample_weight must be finite and ≥ 0, with a positive sum"),
         ({"l2": -1.0}, "l2 must be a finite number ≥ 0; got -1.0"),
     ],
 )
@@ -164,3 +166,42 @@ def test_a_non_finite_end_keeps_the_starting_parameters(monkeypatch):
     assert result.message == "the cost or a parameter became NaN or infinite (diverged); the network keeps its starting parameters"
     for p, s in zip(net.parameters(), start):
         np.testing.assert_array_equal(p, s)
+
+
+def test_tol_is_the_gradient_tolerance_alone(monkeypatch):
+    """SciPy's ``tol`` would also set L-BFGS-B's ftol and stop on the first small relative
+    decrease of J; only ``gtol`` is set, as scikit-learn's MLP sets it."""
+    handed = captured_objective(monkeypatch, *small_problem(), l2=0.0)
+    assert "tol" not in handed and handed["options"] == {"maxiter": 200, "gtol": 1e-6, "maxfun": 15000}
+
+
+def test_a_smooth_regression_runs_on_to_a_small_cost():
+    rng = np.random.default_rng(0)
+    X = rng.uniform(-1, 1, (200, 2))
+    Y = np.column_stack([np.sin(3 * X[:, 0]), X[:, 0] * X[:, 1]])
+    net = dp.Network([2, 20, 2], activation="tanh", output="identity", cost="quadratic", dtype="float64", seed=0)
+    result = fit_full_batch(net, X, Y, max_iter=300, tol=1e-4)
+    assert result.iterations > 100 and result.cost < 0.01 * result.costs[0]  # ftol=tol stopped it after 1 or 2
+
+
+def test_max_fun_bounds_the_evaluations():
+    net, X, y = small_problem()
+    result = fit_full_batch(net, X, y, max_fun=6)
+    assert not result.success and result.evaluations <= 7 and "F,G EVALUATIONS EXCEEDS LIMIT" in result.message
+
+
+def test_sample_weight_two_is_the_row_twice_and_sparse_x_is_dense_x():
+    sparse = pytest.importorskip("scipy.sparse")
+    net, X, y = small_problem()
+    w = np.where(np.arange(13) < 4, 2.0, 1.0)
+    weighted, twice = net.copy(), net.copy()
+    fit_full_batch(weighted, X, y, l2=0.5, max_iter=20, sample_weight=w)
+    fit_full_batch(twice, np.vstack([X, X[:4]]), np.concatenate([y, y[:4]]), l2=0.5, max_iter=20)
+    for a, b in zip(weighted.parameters(), twice.parameters()):
+        np.testing.assert_allclose(a, b, rtol=1e-7, atol=1e-10)
+    X[np.abs(X) < 0.8] = 0.0
+    dense, thin = net.copy(), net.copy()
+    fit_full_batch(dense, X, y, max_iter=20)
+    fit_full_batch(thin, sparse.csr_matrix(X), y, max_iter=20)
+    for a, b in zip(dense.parameters(), thin.parameters()):
+        np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-12)

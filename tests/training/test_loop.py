@@ -27,7 +27,10 @@ def digits_net(seed=0):
 def test_learns_digits(digits):
     (X, y), (X_test, y_test) = digits
     net = digits_net()
-    history = dp.fit(net, X, y, epochs=30, batch_size=10, optimizer=dp.SGD(lr=0.5), validation=(X_test, y_test), progress=False)
+    history = dp.fit(
+        net, X, y, epochs=30, batch_size=10, optimizer=dp.SGD(lr=0.5), validation=(X_test, y_test), progress=False,
+        train_metrics="full",
+    )
     assert net.accuracy(X_test, y_test) >= 0.95
     assert history.epochs == 30 and len(history.val_accuracy) == 30 and len(history.seconds) == 30
     assert history.val_accuracy[-1] == pytest.approx(net.accuracy(X_test, y_test))
@@ -278,7 +281,9 @@ def test_validation_pair_is_measured_after_every_epoch():
     rng = np.random.default_rng(7)
     X_val, y_val = rng.standard_normal((11, 5)), rng.integers(0, 3, 11)
     snapshots = Snapshots()
-    history = dp.fit(net, X, y, epochs=3, batch_size=5, l2=0.6, validation=(X_val, y_val), callbacks=[snapshots], progress=False)
+    history = dp.fit(
+        net, X, y, epochs=3, batch_size=5, l2=0.6, validation=(X_val, y_val), callbacks=[snapshots], progress=False, train_metrics="full"
+    )
     assert len(history.val_cost) == len(history.val_accuracy) == 3
     for epoch, params in enumerate(snapshots.params):
         for p, s in zip(net.parameters(), params):
@@ -299,7 +304,10 @@ def test_validation_fraction_holds_out_rows_drawn_with_the_seed():
     epochs' shuffles continue from the same Generator over the 26 rows kept."""
     net, X, y, Y = small_problem()
     snapshots = Snapshots()
-    history = dp.fit(net, X, y, epochs=2, batch_size=4, optimizer=dp.SGD(lr=0.7), validation=0.3, seed=13, callbacks=[snapshots], progress=False)
+    history = dp.fit(
+        net, X, y, epochs=2, batch_size=4, optimizer=dp.SGD(lr=0.7), validation=0.3, seed=13, callbacks=[snapshots], progress=False,
+        train_metrics="full",
+    )
     rng = np.random.default_rng(13)
     order = rng.permutation(37)
     held, kept = np.sort(order[:11]), np.sort(order[11:])
@@ -534,15 +542,16 @@ def test_divergence_leaves_the_weights_of_the_last_finite_step(dtype):
         np.testing.assert_array_equal(p, s)
 
 
+@pytest.mark.parametrize("train_metrics", ["running", "full"])
 @pytest.mark.parametrize("lr", [1e30, 1e300])
-def test_divergence_in_the_first_epoch_goes_back_to_the_step_before(lr):
+def test_divergence_in_the_first_epoch_goes_back_to_the_step_before(lr, train_metrics):
     rng = np.random.default_rng(0)
     net = dp.Network([4, 8, 3], activation="identity", output="softmax", cost="log_likelihood", dtype="float64")
     initial = [p.copy() for p in net.parameters()]
     X, y = rng.normal(0, 3, (60, 4)), rng.integers(0, 3, 60)
     steps = StepSnapshots()
     with pytest.raises(dp.TrainingDiverged, match=r"^training diverged in epoch 1(, step \d+)?: ") as caught:
-        dp.fit(net, X, y, epochs=3, optimizer=dp.SGD(lr=lr), callbacks=[steps], progress=False)
+        dp.fit(net, X, y, epochs=3, optimizer=dp.SGD(lr=lr), callbacks=[steps], progress=False, train_metrics=train_metrics)
     assert caught.value.history.epochs == 0
     _, step = diverged_step(str(caught.value))
     expected = initial if step in (None, 1) else steps.params[step - 2]

@@ -68,7 +68,7 @@ _CHUNK = 1 << 22  # payload is read in pieces of at most 4 MiB, never in one hea
 Split = tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]
 
 
-def read_idx(path: str | os.PathLike[str]) -> np.ndarray:
+def read_idx(path: str | os.PathLike[str], mmap: bool = False) -> np.ndarray:
     """Read an IDX file, raw or gzip-compressed.
 
     Parameters
@@ -76,11 +76,16 @@ def read_idx(path: str | os.PathLike[str]) -> np.ndarray:
     path : str or os.PathLike
         The file. Compression is recognised by the gzip magic bytes ``1f 8b``; the name's
         suffix plays no part.
+    mmap : bool
+        Map an uncompressed file's payload read-only instead of reading it (after the same
+        checks of its header and length): a process then reads only the pages of the rows it
+        touches. A compressed file cannot be mapped and is read.
 
     Returns
     -------
     numpy.ndarray
-        A new, writable, native-endian array of the shape and dtype the header declares.
+        A new, writable, native-endian array of the shape and dtype the header declares; with
+        ``mmap``, a read-only ``numpy.memmap`` in the file's (big-endian) byte order.
 
     Raises
     ------
@@ -96,16 +101,70 @@ def read_idx(path: str | os.PathLike[str]) -> np.ndarray:
         compressed = raw.read(2) == _GZIP_MAGIC
         raw.seek(0)
         if not compressed:
-            return _parse(raw, path, compressed=False, size=size)
+            return _map(raw, path) if mmap else _parse(raw, path, False, size)
         try:
             with gzip.GzipFile(fileobj=raw, mode="rb") as f:
-                return _parse(f, path, compressed=True, size=size)
+                return _parse(f, path, True, size)
         except (EOFError, zlib.error, gzip.BadGzipFile) as exc:
             raise ValueError(f"{path}: truncated or corrupt gzip stream ({exc})") from None
 
 
 def _parse(f: IO[bytes], path: str | os.PathLike[str], compressed: bool, size: int) -> np.ndarray:
-    """Check the header read from ``f``, then read and check the payload it promises."""
+    """Check the header read from ``f`` and the payload it declares against the file's ``size``
+    and the limits, then read the payload into the array and check its length."""
+    shape, dtype = _header(f, path, compressed)
+    expected = math.prod(shape) * dtype.itemsize  # Python int: no overflow, nothing allocated
+    if not compressed:
+        _check_length(path, shape, dtype, size - f.tell())
+    _check_declared(path, shape, dtype, size if compressed else None)
+    flat = np.empty(math.prod(shape), dtype=dtype)
+    got = _read_into(f, memoryview(flat.view(np.uint8)))
+    _check_length(path, shape, dtype, got if got < expected or not f.read(1) else expected + 1)
+    return flat.reshape(shape).astype(dtype.newbyteorder("="))
+
+
+def _check_declared(path: str | os.PathLike[str], shape: tuple[int, ...], dtype: np.dtype, gzip_size: int | None) -> None:
+    """Raise when the payload ``shape`` of ``dtype`` declares passes :data:`MAX_PAYLOAD_BYTES`,
+    or, for a gzip file of ``gzip_size`` bytes, :data:`~deltaprop.archive.MAX_RATIO` times it."""
+    expected = math.prod(shape) * dtype.itemsize
+    name = dtype.newbyteorder("=").name
+    if expected > MAX_PAYLOAD_BYTES:
+        raise ValueError(
+            f"{path}: shape {_shape(shape)} of {name} declares {_bytes(expected)} bytes, "
+            f"more than the limit of {MAX_PAYLOAD_BYTES} (MAX_PAYLOAD_BYTES)"
+        )
+    if gzip_size is not None and expected > RATIO_FREE_BYTES and expected > MAX_RATIO * gzip_size:
+        raise ValueError(
+            f"{path}: shape {_shape(shape)} of {name} declares {expected} bytes in a gzip file of {gzip_size}, "
+            f"more than {MAX_RATIO} times as many (refused: a compression bomb?)"
+        )
+
+
+def _read_into(f: IO[bytes], out: memoryview) -> int:
+    """Fill ``out`` from ``f`` in pieces of at most 4 MiB; return the bytes read (fewer at end of file)."""
+    done = 0
+    while done < len(out):
+        chunk = f.read(min(_CHUNK, len(out) - done))
+        if not chunk:
+            break
+        out[done : done + len(chunk)] = chunk
+        done += len(chunk)
+    return done
+
+
+def _map(f: IO[bytes], path: str | os.PathLike[str]) -> np.ndarray:
+    """Check the header read from the uncompressed file ``f`` and its length; map the payload."""
+    shape, dtype = _header(f, path, compressed=False)
+    offset = f.tell()
+    _check_length(path, shape, dtype, os.fstat(f.fileno()).st_size - offset)
+    _check_declared(path, shape, dtype, None)
+    if math.prod(shape) == 0:
+        return np.empty(shape, dtype=dtype)
+    return np.memmap(f, dtype=dtype, mode="r", offset=offset, shape=shape)
+
+
+def _header(f: IO[bytes], path: str | os.PathLike[str], compressed: bool) -> tuple[tuple[int, ...], np.dtype]:
+    """Read and check the header at the start of ``f``; return the (shape, dtype) it declares."""
     magic = _read_at_most(f, 4)
     if not magic:
         raise ValueError(f"{path}: empty file" + (" (the gzip stream holds no data)" if compressed else ""))
@@ -128,34 +187,22 @@ def _parse(f: IO[bytes], path: str | os.PathLike[str], compressed: bool, size: i
             f"{path}: truncated header: rank {rank} needs {4 * rank} bytes of dimensions, "
             f"the file holds {len(raw_dims)}"
         )
-    shape = struct.unpack(f">{rank}I", raw_dims)
-    dtype = _CODE_TO_DTYPE[code]
+    return struct.unpack(f">{rank}I", raw_dims), _CODE_TO_DTYPE[code]
+
+
+def _check_length(path: str | os.PathLike[str], shape: tuple[int, ...], dtype: np.dtype, length: int) -> None:
+    """Raise unless a payload of ``length`` bytes is what ``shape`` of ``dtype`` promises."""
     expected = math.prod(shape) * dtype.itemsize  # Python int: no overflow, nothing allocated
-    name = dtype.newbyteorder("=").name
-    if not compressed and expected != size - 4 - 4 * rank:
-        _raise_length(path, shape, name, expected, size - 4 - 4 * rank)
-    if expected > MAX_PAYLOAD_BYTES:
+    if length < expected:
         raise ValueError(
-            f"{path}: shape {_shape(shape)} of {name} declares {_bytes(expected)} bytes, "
-            f"more than the limit of {MAX_PAYLOAD_BYTES} (MAX_PAYLOAD_BYTES)"
+            f"{path}: truncated payload: shape {_shape(shape)} of {dtype.newbyteorder('=').name} promises "
+            f"{_bytes(expected)} bytes, the file holds {length}"
         )
-    if compressed and expected > RATIO_FREE_BYTES and expected > MAX_RATIO * size:
+    if length > expected:
         raise ValueError(
-            f"{path}: shape {_shape(shape)} of {name} declares {expected} bytes in a gzip file of {size}, "
-            f"more than {MAX_RATIO} times as many (refused: a compression bomb?)"
+            f"{path}: trailing bytes after the {expected}-byte payload that shape {_shape(shape)} of "
+            f"{dtype.newbyteorder('=').name} promises"
         )
-    flat = np.empty(math.prod(shape), dtype=dtype)
-    got = _read_into(f, memoryview(flat.view(np.uint8)))
-    if got < expected or f.read(1):
-        _raise_length(path, shape, name, expected, got if got < expected else expected + 1)
-    return flat.reshape(shape).astype(dtype.newbyteorder("="))
-
-
-def _raise_length(path: str | os.PathLike[str], shape: tuple[int, ...], name: str, expected: int, holds: int) -> None:
-    """Raise the ValueError for a payload that is not the length its header declares."""
-    if holds < expected:
-        raise ValueError(f"{path}: truncated payload: shape {_shape(shape)} of {name} promises {_bytes(expected)} bytes, the file holds {holds}")
-    raise ValueError(f"{path}: trailing bytes after the {expected}-byte payload that shape {_shape(shape)} of {name} promises")
 
 
 def _shape(shape: tuple[int, ...]) -> str:
@@ -166,18 +213,6 @@ def _shape(shape: tuple[int, ...]) -> str:
 def _bytes(n: int) -> str:
     """A byte count for a message: exact up to 2**64, else its power of two."""
     return str(n) if n <= 1 << 64 else f"about 2**{n.bit_length() - 1}"
-
-
-def _read_into(f: IO[bytes], out: memoryview) -> int:
-    """Fill ``out`` from ``f`` in pieces of at most 4 MiB; return the bytes read (fewer at end of file)."""
-    done = 0
-    while done < len(out):
-        chunk = f.read(min(_CHUNK, len(out) - done))
-        if not chunk:
-            break
-        out[done : done + len(chunk)] = chunk
-        done += len(chunk)
-    return done
 
 
 def _read_at_most(f: IO[bytes], n: int) -> bytearray:
@@ -230,7 +265,7 @@ def write_idx(path: str | os.PathLike[str], array: np.ndarray) -> None:
             f.write(payload)
 
 
-def load_idx_folder(folder: str | os.PathLike[str], raw: bool = False) -> Split:
+def load_idx_folder(folder: str | os.PathLike[str], raw: bool = False, mmap: bool = False) -> Split:
     """Load the four standard MNIST-layout files from ``folder``.
 
     Parameters
@@ -240,12 +275,16 @@ def load_idx_folder(folder: str | os.PathLike[str], raw: bool = False) -> Split:
         taken when both are there).
     raw : bool
         Keep the pixels' values 0…255 instead of scaling them to [0, 1].
+    mmap : bool
+        Map the uncompressed images files instead of reading them (see :func:`read_idx`):
+        X is then the files' uint8 pixels as a read-only ``numpy.memmap`` of shape
+        ``(n, rows * cols)``, never copied; needs ``raw``. The labels are read.
 
     Returns
     -------
     ((X_train, y_train), (X_test, y_test))
         X float32 of shape ``(n, rows * cols)``, pixels scaled from 0…255 to [0, 1] (unless
-        ``raw``); y int64 of shape ``(n,)``.
+        ``raw``; mapped uint8 with ``mmap``); y int64 of shape ``(n,)``.
 
     Raises
     ------
@@ -256,10 +295,12 @@ def load_idx_folder(folder: str | os.PathLike[str], raw: bool = False) -> Split:
         differ, or training and test images differ in size; or a file is malformed
         (see :func:`read_idx`).
     """
+    if mmap and not raw:
+        raise ValueError("mmap=True keeps the files' pixels 0…255 as they are: it needs raw=True")
     folder = Path(folder)
     paths = [_find(folder, name) for name in STANDARD_FILES]
-    train = _pair(paths[0], paths[1], raw)
-    test = _pair(paths[2], paths[3], raw)
+    train = _pair(paths[0], paths[1], raw, mmap)
+    test = _pair(paths[2], paths[3], raw, mmap)
     if train[0].shape[1] != test[0].shape[1]:
         raise ValueError(
             f"{paths[0]} holds images of {train[0].shape[1]} pixels but {paths[2]} "
@@ -276,9 +317,9 @@ def _find(folder: Path, name: str) -> Path:
     raise FileNotFoundError(f"{name} (or {name}.gz) not found in {folder}")
 
 
-def _pair(images_path: Path, labels_path: Path, raw: bool) -> tuple[np.ndarray, np.ndarray]:
-    """Read and check one images file and its labels file; return (X, y)."""
-    images = read_idx(images_path)
+def _pair(images_path: Path, labels_path: Path, raw: bool, mmap: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """Read (or map) and check one images file and its labels file; return (X, y)."""
+    images = read_idx(images_path, mmap=mmap)
     if images.ndim != 3 or images.dtype != np.uint8:
         raise ValueError(
             f"{images_path}: images must be rank 3 uint8 (n, rows, cols); "
@@ -297,6 +338,8 @@ def _pair(images_path: Path, labels_path: Path, raw: bool) -> tuple[np.ndarray, 
             f"{images_path} holds {len(images)} images but {labels_path} holds {len(labels)} labels"
         )
     n, rows, cols = images.shape
+    if mmap:
+        return images.reshape(n, rows * cols), labels.astype(np.int64)
     X = images.reshape(n, rows * cols).astype(np.float32)
     if not raw:
         X /= np.float32(255)

@@ -192,11 +192,16 @@ def read(
     target: str | None = None,
     image_size: tuple[int, int] | None = None,
     color: str | None = None,
+    mmap: bool = False,
 ) -> Data:
     """Read a data set as :func:`load` does, keeping its units, names and class names.
 
     A folder of images is split by the same seeded shuffle as a table (not stratified), its
     classes are its subfolders' names and its pixels keep their 0…255.
+
+    With ``mmap``, uncompressed IDX files (a folder, or a named set stored so) are mapped, not
+    read: X is their uint8 pixels as a read-only ``numpy.memmap`` (see
+    :func:`~deltaprop.datasets.idx.load_idx_folder`); other sources are read as usual.
 
     Returns
     -------
@@ -224,9 +229,9 @@ def read(
         found = locate(name)
         if found is None and not download:
             raise ValueError(f"data set {name!r} is not on this machine; get it with: {DATASETS[name].how_to_get}")
-        return _images(name, *load_idx_folder(Path(found) if found else fetch(name), raw=True), (28, 28))
+        return _images(name, *load_idx_folder(Path(found) if found else fetch(name), raw=True, mmap=mmap), (28, 28))
     if path.is_dir():
-        train, test = load_idx_folder(path, raw=True)
+        train, test = load_idx_folder(path, raw=True, mmap=mmap)
         side = int(round(train[0].shape[1] ** 0.5))
         return Data(name, train, test, input_scaling=Scaling.divide_by(255, train[0].shape[1]),
                     image_shape=(side, side) if side * side == train[0].shape[1] else None)

@@ -10,7 +10,8 @@ only from ``numpy.random.default_rng(seed)``: the same seed gives the same bytes
 * :func:`xor` — four blobs at the corners (±1, ±1); the label is the xor of the signs.
 * :func:`moons` — two interleaving unit half circles.
 * :func:`circles` — two concentric circles, radii 1 and 0.5.
-* :func:`spirals` — two interleaved Archimedean spirals, one the other turned by π.
+* :func:`spirals` — two interleaved Archimedean spirals, one the other turned by π (or
+  ``arms=k`` spirals, each turned by 2π/k from the one before: k classes).
 """
 
 from __future__ import annotations
@@ -40,11 +41,11 @@ def _check(n: object, noise: object) -> tuple[int, int]:
 
 
 def _finish(
-    rng: np.random.Generator, clean: tuple[np.ndarray, np.ndarray], noise: float
+    rng: np.random.Generator, clean: tuple[np.ndarray, ...], noise: float
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Stack the two classes' clean points, add the noise, shuffle and cast."""
+    """Stack the classes' clean points (class c is ``clean[c]``), add the noise, shuffle and cast."""
     X = np.concatenate(clean)
-    y = np.repeat(np.array([0, 1], dtype=np.int64), [len(clean[0]), len(clean[1])])
+    y = np.repeat(np.arange(len(clean), dtype=np.int64), [len(c) for c in clean])
     X = X + noise * rng.standard_normal(X.shape)
     order = rng.permutation(len(X))
     return X[order].astype(np.float32), y[order]
@@ -146,30 +147,36 @@ def circles(n: int = 200, noise: float = 0.05, seed: Seed = 0) -> tuple[np.ndarr
     return _finish(rng, (ring(n0, 1.0), ring(n1, CIRCLES_FACTOR)), noise)
 
 
-def spirals(n: int = 200, noise: float = 0.05, seed: Seed = 0) -> tuple[np.ndarray, np.ndarray]:
-    """Two interleaved Archimedean spirals, r = θ / 3π, θ from π/2 to 3π (1.25 turns).
+def spirals(n: int = 200, noise: float = 0.05, seed: Seed = 0, arms: int = 2) -> tuple[np.ndarray, np.ndarray]:
+    """Interleaved Archimedean spirals, r = θ / 3π, θ from π/2 to 3π (1.25 turns).
 
-    Class 0 is the point r (cos θ, sin θ); class 1 the same spiral turned by π,
-    r (cos(θ + π), sin(θ + π)). θ² runs evenly, so the points are spread about evenly
-    along each arm; the arms end on the unit circle.
+    Class 0 is the point r (cos θ, sin θ); class c the same spiral turned by 2πc/k,
+    r (cos(θ + 2πc/k), sin(θ + 2πc/k)), for k = ``arms`` (two arms: the second turned by π).
+    θ² runs evenly, so the points are spread about evenly along each arm; the arms end on
+    the unit circle.
 
     Parameters
     ----------
     n : int
-        Number of points, at least 2.
+        Number of points, at least ``arms``. Class c gets ⌊n/k⌋ points, one more for the first
+        n mod k classes (for two arms: ``n - n // 2`` and ``n // 2``).
     noise : float
         Standard deviation of the Gaussian noise on each coordinate, ≥ 0.
     seed : int or numpy.random.Generator
         Seed of ``numpy.random.default_rng``.
+    arms : int
+        The number of spirals k, that is of classes, ≥ 2.
 
     Returns
     -------
     X : np.ndarray
         float32 of shape (n, 2).
     y : np.ndarray
-        int64 labels 0/1 of shape (n,).
+        int64 labels 0 … k−1 of shape (n,).
     """
-    n0, n1 = _check(n, noise)
+    arms = integer("arms", arms, "an integer ≥ 2 (one spiral per class)", lambda v: v >= 2)
+    n = integer("n", n, f"an integer ≥ {arms} (one point per class at least)", lambda v: v >= arms)
+    non_negative("noise", noise)
     rng = np.random.default_rng(seed)
 
     def arm(m: int, turn: float) -> np.ndarray:
@@ -177,7 +184,8 @@ def spirals(n: int = 200, noise: float = 0.05, seed: Seed = 0) -> tuple[np.ndarr
         r = theta / SPIRAL_END
         return r[:, None] * np.column_stack([np.cos(theta + turn), np.sin(theta + turn)])
 
-    return _finish(rng, (arm(n0, 0.0), arm(n1, math.pi)), noise)
+    sizes = [n // arms + (c < n % arms) for c in range(arms)]
+    return _finish(rng, tuple(arm(m, 2 * math.pi * c / arms) for c, m in enumerate(sizes)), noise)
 
 
 #: name → generator, for the CLI and the data-set registry

@@ -19,7 +19,11 @@ The package, one concept a module, each importing only those above it in this li
 - :mod:`~deltaprop.explain.selection`: what of a large network is shown (FULL, TOP);
 - :mod:`~deltaprop.explain.numbers`: forward, backprop and the gradient check on one example,
   the only module that imports the computation;
+- :mod:`~deltaprop.explain.derivation`: the chain rule behind the numbers (``derive=True``): the
+  terms of the proofs of BP1–BP4, Ng's chain, the paths from a weight to the cost and their sum,
+  the multiplications of per-entry path sums against backprop;
 - :mod:`~deltaprop.explain.sections`: the blocks of each section, built from the numbers;
+- :mod:`~deltaprop.explain.proofs`: the blocks of the derivation's sections;
 - :mod:`~deltaprop.explain.render_text`, :mod:`~deltaprop.explain.render_markdown`,
   :mod:`~deltaprop.explain.render_html`: the renderers, which see blocks only;
 - :mod:`~deltaprop.explain.explanation`: :class:`Explanation` and :func:`explain`.

@@ -100,6 +100,16 @@ class GraphColumn:
 @dataclass(frozen=True)
 class Graph:
     """The computation graph, columns left to right: drawn by the HTML renderer, left out of
-    text and Markdown."""
+    text and Markdown.
+
+    Attributes
+    ----------
+    columns : tuple of GraphColumn
+        Left to right: x, then z and a of each layer, then C.
+    paths : tuple of tuple of (int, int)
+        Paths drawn over the graph (a derivation's paths from a weight to the cost): each a
+        sequence of nodes (column, position in the column's ``nodes``), left to right.
+    """
 
     columns: tuple[GraphColumn, ...]
+    paths: tuple[tuple[tuple[int, int], ...], ...] = ()

@@ -14,7 +14,9 @@ import json
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
+from .derivation import Derivation
 from .numbers import Numbers
+from .proofs import derivation_blocks
 from .prose import language
 from .render_html import render_html
 from .render_markdown import render_markdown
@@ -35,17 +37,35 @@ class Explanation(Numbers):
     ----------
     lang : str
         The language of the prose, ``"en"`` or ``"zh"``: the default of every format.
+    derivation : Derivation or None
+        With ``derive=True``: the chain rule behind the numbers, for the chosen weight
+        (the proofs of BP1–BP4, Ng's chain, the path sum, the multiplication counts).
     """
 
     lang: str = "en"
+    derivation: Derivation | None = None
+
+    def to_dict(self) -> dict:
+        """Everything as plain JSON values (see :meth:`Numbers.to_dict`); with a derivation, also
+        ``derivation`` (the path sum of the chosen weight, as DESIGN.md fixes it) and ``proofs``
+        (the terms of BP1–BP4's proofs and of Ng's chain, the multiplication counts in parts)."""
+        out = super().to_dict()
+        if self.derivation is not None:
+            out["derivation"] = self.derivation.to_dict()
+            out["proofs"] = self.derivation.proofs_dict(self)
+        return out
 
     def to_json(self, indent: int | None = 2) -> str:
         """:meth:`to_dict` as JSON text."""
         return json.dumps(self.to_dict(), indent=indent, ensure_ascii=False)
 
     def document(self) -> list:
-        """The explanation as blocks (Heading, Para, Equation, Table, Graph), language-neutral."""
-        return document(self)
+        """The explanation as blocks (Heading, Para, Equation, Table, Graph), language-neutral;
+        with a derivation, its sections follow the explanation's."""
+        blocks = document(self)
+        if self.derivation is not None:
+            blocks += derivation_blocks(self, self.derivation, 7 if self.lr is None else 8)
+        return blocks
 
     def to_text(self, width: int = 100, lang: str | None = None) -> str:
         """Plain text with rich tables, ``width`` columns wide, no colour."""
@@ -71,7 +91,8 @@ class Explanation(Numbers):
 
 
 def explain(
-    net: object, x: object, y: object, lr: float | None = None, neuron: Sequence[int] | None = None, lang: str = "en"
+    net: object, x: object, y: object, lr: float | None = None, neuron: Sequence[int] | None = None, lang: str = "en",
+    derive: bool = False, weight: Sequence[int] | None = None,
 ) -> Explanation:
     """Run one forward and one backward pass on one example and explain it step by step.
 
@@ -91,6 +112,14 @@ def explain(
         with the largest |δ| in the last hidden layer (the output layer if there is none).
     lang : {"en", "zh"}
         The language of the prose.
+    derive : bool
+        Also show why the equations hold, with the numbers: the chain-rule proofs of BP1–BP4
+        term by term, Ng's chain for the weight factor by factor, the weight's gradient as the
+        sum over every path from it to the cost, and the multiplications that caching δ saves.
+    weight : (int, int, int), optional
+        With ``derive``: the weight w^l_jk (l, j, k) derived, numbered as in the equations
+        (layer l from 2, j and k from 1). By default w^2_11, the first weight of the first layer
+        (Ng's Θ^(1)_11).
 
     Returns
     -------
@@ -101,10 +130,16 @@ def explain(
     TypeError
         If ``net`` is not a :class:`~deltaprop.Network`.
     ValueError
-        For an input or target of the wrong shape or out of range, a bad ``lr``, ``neuron``
-        or ``lang``.
+        For an input or target of the wrong shape or out of range, a bad ``lr``, ``neuron``,
+        ``lang``, ``derive`` or ``weight``.
     """
     lang = language(lang)
-    explanation = Explanation.of(net, x, y, lr, neuron)
+    if not isinstance(derive, bool):
+        raise ValueError(f"derive must be True or False; got {derive!r}")
+    if weight is not None and not derive:
+        raise ValueError(f"weight {tuple(weight) if isinstance(weight, list) else weight!r} picks the weight of the derivation; give derive=True too")
+    explanation = Explanation.of(net, x, y, lr, neuron, (2, 1, 1) if derive and weight is None else weight)
     explanation.lang = lang
+    if derive:
+        explanation.derivation = Derivation.of(explanation, explanation.weight)
     return explanation

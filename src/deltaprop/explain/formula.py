@@ -22,13 +22,13 @@ import numpy as np
 
 __all__ = [
     "Math", "Sym", "Num", "Op", "Row", "Frac", "Paren", "Call",
-    "row", "fmt", "subscript", "indexed", "d_cost", "sum_of", "vector", "SIGMA", "SIGMA_PRIME",
+    "row", "fmt", "subscript", "indexed", "d_cost", "partial", "sum_of", "vector", "SIGMA", "SIGMA_PRIME",
 ]
 
 _TEX = {
     "δ": r"\delta ", "σ": r"\sigma ", "η": r"\eta ", "Θ": r"\Theta ", "∂": r"\partial ", "∇": r"\nabla ",
     "∑": r"\sum ", "⊙": r"\odot ", "×": r"\times ", "←": r"\leftarrow ", "≈": r"\approx ",
-    "−": "-", "′": "'", "⟨": r"\langle ", "⟩": r"\rangle ", "…": r"\dots ", "½": r"\tfrac{1}{2}",
+    "−": "-", "′": "'", "⟨": r"\langle ", "⟩": r"\rangle ", "…": r"\dots ", "½": r"\tfrac{1}{2}", "→": r"\to ",
 }
 _SUP = dict(zip("0123456789+−-()lLTjkni", "⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻⁻⁽⁾ˡᴸᵀʲᵏⁿⁱ"))
 _SUB = dict(zip("0123456789+−-()ajklinotu,", "₀₁₂₃₄₅₆₇₈₉₊₋₋₍₎ₐⱼₖₗᵢₙₒₜᵤ,"))
@@ -243,6 +243,11 @@ def indexed(base: str, layer: int | str | None = None, *indices: int) -> Sym:
 def d_cost(symbol: Sym) -> Frac:
     """∂C/∂symbol."""
     return Frac(Sym("∂C"), Sym(f"∂{symbol.base}", symbol.sub, symbol.sup))
+
+
+def partial(of: Sym, by: Sym) -> Frac:
+    """∂of/∂by: how fast one node of the graph changes with another."""
+    return Frac(Sym(f"∂{of.base}", of.sub, of.sup), Sym(f"∂{by.base}", by.sub, by.sup))
 
 
 def sum_of(terms: list[Math]) -> list[Math | str]:

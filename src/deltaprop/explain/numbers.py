@@ -68,6 +68,9 @@ class Numbers:
         A neuron of each layer, input first (0-based): the worked elements, through ``neuron``.
     lr : float or None
         η, when one step of gradient descent is shown.
+    weight : tuple of int or None
+        The weight (l, j, k) whose derivation is worked out, numbered as in the equations, when
+        one is; its entry and its bias are among those differenced.
     updated_weights, updated_biases : list of ndarray or None
         The parameters after that step, W ← W − η ∂C/∂W, by :class:`deltaprop.SGD`.
     cost_after : float or None
@@ -92,12 +95,16 @@ class Numbers:
     neuron: tuple[int, int]
     path: list[int]
     lr: float | None = None
+    weight: tuple[int, int, int] | None = None
     updated_weights: list[np.ndarray] | None = None
     updated_biases: list[np.ndarray] | None = None
     cost_after: float | None = None
 
     @classmethod
-    def of(cls, net: Network, x: object, y: object, lr: float | None = None, neuron: Sequence[int] | None = None) -> Numbers:
+    def of(
+        cls, net: Network, x: object, y: object, lr: float | None = None, neuron: Sequence[int] | None = None,
+        weight: Sequence[int] | None = None,
+    ) -> Numbers:
         """Run one forward and one backward pass of ``net`` on the example (x, y).
 
         Parameters
@@ -113,6 +120,9 @@ class Numbers:
         neuron : (int, int), optional
             The neuron (l, j) whose path is worked out, numbered as in the equations; by
             default the largest |δ| of the last hidden layer (the output layer if there is none).
+        weight : (int, int, int), optional
+            A weight w^l_jk (l, j, k), numbered as in the equations, whose entry and bias are
+            differenced too (for its derivation).
 
         Returns
         -------
@@ -124,7 +134,8 @@ class Numbers:
         TypeError
             If ``net`` is not a :class:`Network`.
         ValueError
-            For an input or target of the wrong shape or out of range, a bad ``lr`` or ``neuron``.
+            For an input or target of the wrong shape or out of range, a bad ``lr``, ``neuron``
+            or ``weight``.
         """
         if not isinstance(net, Network):
             raise TypeError(f"net must be a deltaprop Network; got {type(net).__name__}")
@@ -138,9 +149,10 @@ class Numbers:
         deltas = [d[0] for d in grads.deltas]
         grad_activations = [deltas[i + 1] @ W for i, W in enumerate(net64.weights[1:])] + [grad_a[0]]  # (W^{l+1})ᵀ δ^{l+1}
         chosen = _neuron(neuron, net64.sizes, deltas)
+        derived = None if weight is None else _weight(weight, net64.sizes)
         path = [int(np.argmax(np.abs(X[0])))] + [chosen[1] - 1 if i + 2 == chosen[0] else int(np.argmax(np.abs(d))) for i, d in enumerate(deltas)]
         check = check_gradients(net64, X, Y, eps=EPS)
-        numerical = _numerical(net64, X, Y, check, _shown_entries([a[0] for a in acts], deltas, grads.dW, path))
+        numerical = _numerical(net64, X, Y, check, _shown_entries([a[0] for a in acts], deltas, grads.dW, path, derived))
         numbers = cls(
             network=net64,
             x=X[0],
@@ -159,6 +171,7 @@ class Numbers:
             check=check,
             neuron=chosen,
             path=path,
+            weight=derived,
         )
         if lr is not None:
             updated = net64.copy()
@@ -272,11 +285,34 @@ def _neuron(neuron: object, sizes: list[int], deltas: list[np.ndarray]) -> tuple
     return int(neuron[0]), int(neuron[1])
 
 
-def _shown_entries(acts: list[np.ndarray], deltas: list[np.ndarray], dW: list[np.ndarray], path: list[int]) -> list[list[tuple[int, ...]]]:
+def _weight(weight: object, sizes: list[int]) -> tuple[int, int, int]:
+    """The weight (l, j, k) whose derivation is worked out, checked."""
+    L = len(sizes)
+    ok = (
+        isinstance(weight, (tuple, list))
+        and len(weight) == 3
+        and all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in weight)
+        and 2 <= weight[0] <= L
+        and 1 <= weight[1] <= sizes[weight[0] - 1]
+        and 1 <= weight[2] <= sizes[weight[0] - 2]
+    )
+    if not ok:
+        shapes = ", ".join(f"layer {l}: {sizes[l - 1]} × {sizes[l - 2]}" for l in range(2, L + 1))
+        raise ValueError(f"weight must be (layer, j, k) with layer from 2 to {L}, j and k from 1 to the shape of its W ({shapes}); got {weight!r}")
+    return int(weight[0]), int(weight[1]), int(weight[2])
+
+
+def _shown_entries(
+    acts: list[np.ndarray], deltas: list[np.ndarray], dW: list[np.ndarray], path: list[int], weight: tuple[int, int, int] | None
+) -> list[list[tuple[int, ...]]]:
     """The entries of each parameter array (``Network.parameters()`` order) that the sections show."""
     entries: list[list[tuple[int, ...]]] = []
     for i in range(len(dW)):
         entries += [shown_weights(dW[i], acts[i], path[i + 1], path[i]), [(j,) for j in shown_indices(deltas[i], path[i + 1])]]
+    if weight is not None:
+        l, j, k = weight
+        entries[2 * (l - 2)] = sorted({*entries[2 * (l - 2)], (j - 1, k - 1)})
+        entries[2 * (l - 2) + 1] = sorted({*entries[2 * (l - 2) + 1], (j - 1,)})
     return entries
 
 

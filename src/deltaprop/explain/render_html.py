@@ -19,12 +19,14 @@ from .blocks import Equation, Graph, Heading, Label, Para, Table, Words
 from .formula import Math, Sym, d_cost, fmt
 from .prose import say
 
-__all__ = ["render_html", "svg_graph", "FORWARD", "BACKWARD"]
+__all__ = ["render_html", "svg_graph", "FORWARD", "BACKWARD", "PATH"]
 
 #: The colour of the forward pass in the graph.
 FORWARD = "#1f77b4"
 #: The colour of the backward flow.
 BACKWARD = "#d62728"
+#: The colour of a derivation's paths from a weight to the cost.
+PATH = "#2da44e"
 
 _STYLE = """
 .deltaprop-explain{font-family:system-ui,-apple-system,"Segoe UI",Roboto,"Noto Sans","Noto Sans CJK SC",sans-serif;
@@ -69,7 +71,8 @@ def render_html(blocks: list, lang: str, page: bool = True) -> str:
             rows = "".join("<tr>" + "".join(f"<td>{_value(c, lang)}</td>" for c in cells) + "</tr>" for cells in block.rows)
             body.append(f"<table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>")
         elif isinstance(block, Graph):
-            body.append(f"<figure>{svg_graph(block, lang)}<figcaption>{_value(Words('graph'), lang)}</figcaption></figure>")
+            caption = Words("graph_paths" if block.paths else "graph")
+            body.append(f"<figure>{svg_graph(block, lang)}<figcaption>{_value(caption, lang)}</figcaption></figure>")
     content = f'<div class="deltaprop-explain" lang="{lang}"><style>{_STYLE}</style>\n' + "\n".join(body) + "\n</div>"
     if not page:
         return content
@@ -161,6 +164,10 @@ def svg_graph(graph: Graph, lang: str) -> str:
         first_y = centre(c, 0)[1] - half_h
         line(x - 10, box_y + _NODE_H + 8, x - 10, first_y)
         line(x + 10, y_node - half_h if top_r == 0 else first_y, x + 10, box_y + _NODE_H + 8, backward=True)
+    # The derivation's paths, weight to cost, over the edges and under the nodes.
+    for path in graph.paths:
+        points = " ".join(f"{x:.1f},{y:.1f}" for c, r in path for x, y in ((centre(c, r)[0] - half_w, centre(c, r)[1]), (centre(c, r)[0] + half_w, centre(c, r)[1])))
+        out.append(f'<polyline class="dp-path" points="{points}" fill="none" stroke="{PATH}" stroke-width="3" stroke-opacity="0.55" stroke-linejoin="round"/>')
     # Nodes.
     for c, column in enumerate(columns):
         for r, (forward, backward) in enumerate(column.nodes):

@@ -15,6 +15,7 @@ w^l_jk, a^l_j, δ^l_j → ``indexed("w", l, j, k)`` … (:mod:`deltaprop.explain
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -23,7 +24,7 @@ from .formula import SIGMA, SIGMA_PRIME, Call, Frac, Math, Num, Paren, Sym, d_co
 from .numbers import Numbers
 from .selection import FULL, TOP, graph_rows, shown_indices, shown_weights, terms
 
-__all__ = ["document"]
+__all__ = ["document", "computation_graph"]
 
 
 def document(e: Numbers) -> list:
@@ -35,7 +36,7 @@ def document(e: Numbers) -> list:
         "sizes": "-".join(map(str, net.sizes)), "hidden": hidden, "output": net.activations[-1].name,
         "cost": net.cost_function.name, "L": L, "W": Sym("W", sup="l"), "w": Sym("w", "jk", "l"), "theta": Sym("Θ", sup="(l−1)"),
     }
-    blocks: list = [Heading(Words("title"), 1), Para(Words("intro", intro)), _graph(e)]
+    blocks: list = [Heading(Words("title"), 1), Para(Words("intro", intro)), computation_graph(e)]
     blocks += _network_section(e)
     blocks += _forward_section(e)
     blocks += _cost_section(e)
@@ -47,20 +48,28 @@ def document(e: Numbers) -> list:
     return blocks
 
 
-def _graph(e: Numbers) -> Graph:
-    """The computation graph as seed 002's figure 3.2: x → z → a → … → C, each node with its values."""
+def computation_graph(e: Numbers, paths: Sequence[Sequence[tuple[int, int]]] = ()) -> Graph:
+    """The computation graph as seed 002's figure 3.2: x → z → a → … → C, each node with its values.
+
+    ``paths`` are drawn over it: each a sequence of nodes (column, neuron), the neuron 0-based
+    (0 for C); a path through a neuron that is not drawn is left out.
+    """
     rows = graph_rows(e.x, e.path[0])
+    drawn = [rows]
     columns = [GraphColumn("x", None, tuple((Label(indexed("x", None, j), float(e.x[j])), None) for j in rows), rows.index(e.path[0]), e.x.size)]
     for i in range(len(e.network.weights)):
         l, keep = i + 2, e.path[i + 1]
         z, a, delta, grad = e.weighted_inputs[i], e.activations[i + 1], e.deltas[i], e.grad_activations[i]
         rows = graph_rows(delta, keep)
+        drawn += [rows, rows]
         z_nodes = tuple((Label(indexed("z", l, j), float(z[j])), Label(indexed("δ", l, j), float(delta[j]))) for j in rows)
         a_nodes = tuple((Label(indexed("a", l, j), float(a[j])), Label(d_cost(indexed("a", l, j)), float(grad[j]))) for j in rows)
         columns.append(GraphColumn("z", l, z_nodes, rows.index(keep), delta.size, float(np.linalg.norm(e.dW[i]))))
         columns.append(GraphColumn("a", l, a_nodes, rows.index(keep), delta.size))
     columns.append(GraphColumn("C", None, ((Label(Sym("C"), e.cost), None),), 0, 1))
-    return Graph(tuple(columns))
+    drawn.append([0])
+    shown = tuple(tuple((c, drawn[c].index(n)) for c, n in path) for path in paths if all(n in drawn[c] for c, n in path))
+    return Graph(tuple(columns), shown)
 
 def _cut_note(products: np.ndarray, kept: list[int]) -> list:
     """The note under a cut sum: how many terms, and what the ones left out add up to."""

@@ -186,7 +186,7 @@ def _parse_header(text: str) -> dict[str, Any]:
 
 def write_state(folder: str | os.PathLike, state: dict[str, Any]) -> Path:
     """Write a :meth:`Trainer.state_dict` to ``folder/checkpoint.npz``: its arrays as members
-    (``param{i}``, ``optimizer{i}``, ``order``, and ``{key}{i}`` for a callback's), the rest as JSON."""
+    (``param{i}``, ``optimizer{i}``, ``order``, ``epoch_outputs``, and ``{key}{i}`` for a callback's), the rest as JSON."""
     state = dict(state)
     arrays = {f"param{i}": p for i, p in enumerate(state.pop("params"))}
     state["optimizer"] = dict(state["optimizer"])
@@ -194,6 +194,9 @@ def write_state(folder: str | os.PathLike, state: dict[str, Any]) -> Path:
     order = state.pop("order")
     if order is not None:
         arrays["order"] = order.astype(np.int64)
+    outputs = state.pop("epoch_outputs", None)
+    if outputs is not None and len(outputs):
+        arrays["epoch_outputs"] = outputs
     state["callbacks"] = {key: dict(value) for key, value in state["callbacks"].items()}
     for key, value in state["callbacks"].items():
         arrays.update({f"{key}{i}": a for i, a in enumerate(value.pop("arrays", []))})
@@ -207,7 +210,7 @@ def read_state(folder: str | os.PathLike) -> dict[str, Any]:
     Before any array is read, the manifest must hold exactly the members such a state has, each
     of the shape and dtype its network (the state's ``config``: sizes, dtype, n_train) gives it:
     ``param{i}``, up to two optimizer buffers and two callback copies per parameter, the epoch's
-    ``order``. A member nothing would use is refused, not read.
+    ``order`` and ``epoch_outputs``. A member nothing would use is refused, not read.
     """
     state, arrays = read_checkpoint(folder, _check_members)
 
@@ -218,6 +221,8 @@ def read_state(folder: str | os.PathLike) -> dict[str, Any]:
     if isinstance(state.get("optimizer"), dict):
         state["optimizer"]["arrays"] = numbered("optimizer")
     state["order"] = arrays.get("order")
+    if "epoch_outputs" in arrays:
+        state["epoch_outputs"] = arrays["epoch_outputs"]
     callbacks = state.get("callbacks")
     if isinstance(callbacks, dict):
         for key, value in callbacks.items():
@@ -250,6 +255,10 @@ def _check_members(state: dict[str, Any], manifest: dict[str, list]) -> None:
         if name == "order":
             if [dtype, shape] != ["int64", [config["n_train"]]]:
                 raise InvalidArchive(f"member order must be int64 of shape [{config['n_train']}]; got {[dtype, shape]}")
+            continue
+        if name == "epoch_outputs":  # the running metrics' outputs of this epoch's rows, not yet added up
+            if dtype != config["dtype"] or len(shape) != 2 or not 1 <= shape[0] <= config["n_train"] or shape[1] != sizes[-1]:
+                raise InvalidArchive(f"member epoch_outputs must be {config['dtype']} of shape [1 to {config['n_train']}, {sizes[-1]}]; got {[dtype, shape]}")
             continue
         prefix = _prefix(name)
         if prefix not in limits:

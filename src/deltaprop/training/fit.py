@@ -42,6 +42,11 @@ def fit(
     sample_weight: object = None,
     shuffle: bool = True,
     gradient_norms: bool = True,
+    train_metrics: str = "running",
+    threads: str | int | None = None,
+    compiled_step: bool = True,
+    comm: object = None,
+    reduction: str = "fast",
 ) -> History:
     """Train ``net`` in place by mini-batch backpropagation; return the per-epoch History.
 
@@ -104,6 +109,25 @@ def fit(
     gradient_norms : bool
         Measure ``History.gradient_norms`` after each epoch (one backprop over up to 1000 rows;
         on a small data set that is a good part of an epoch).
+    comm : mpi4py.MPI.Comm, optional
+        Train data-parallel with the processes of this MPI communicator, each calling ``fit``
+        with the same arguments (see :mod:`deltaprop.distributed`); ``batch_size`` is the
+        global batch. Rank 0 alone writes the checkpoint and shows progress; every rank ends
+        with the same weights.
+    reduction : {"fast", "exact"}
+        With ``comm``: "fast" (MPI's Allreduce: one process's result to round-off) or "exact"
+        (a fixed summation order: the same bits for any number of processes).
+    train_metrics : {"running", "full"}
+        How the History's training cost and accuracy are measured: the running mean over each
+        epoch's batches (the default: no second pass over the data), or a pass over the whole
+        training set after each epoch ("full").
+    threads : None, int or "auto"
+        BLAS threads for the steps: left alone (the default), fixed, or measured ("auto":
+        faster on a busy machine, not repeatable bit for bit; see
+        :class:`~deltaprop.training.trainer.Trainer`).
+    compiled_step : bool
+        Take small batches with the compiled step where numba is installed (the ``fast``
+        extra) and it serves the network; False keeps the NumPy step.
 
     Returns
     -------
@@ -124,6 +148,8 @@ def fit(
     Checkpoint, Progress, StopOnInterrupt (see :mod:`deltaprop.training.callbacks`).
     Ctrl-C (SIGINT, in the main thread) stops training after the current batch; the network
     keeps its weights, and ``History.stopped`` is "interrupted". A second Ctrl-C interrupts at once.
+    With ``comm`` Ctrl-C ends the processes at once (they could not agree on the batch to stop
+    after); the last checkpoint stays loadable.
     """
     positive_int("epochs", epochs)
     if monitor not in ("val_cost", "val_accuracy"):
@@ -139,11 +165,14 @@ def fit(
         before.append(LearningRateSchedule(schedule))
     if early_stopping is not None:
         before.append(EarlyStopping(positive_int("early_stopping", early_stopping), monitor))
-    after = [Checkpoint(checkpoint, resume=resume)] if checkpoint is not None else []
-    after += [Progress()] if progress else []
+    root = comm is None or comm.Get_rank() == 0  # the one process that writes and shows
+    after = [Checkpoint(checkpoint, resume=resume)] if checkpoint is not None and root else []
+    after += [Progress()] if progress and root else []
+    after += [StopOnInterrupt()] if comm is None else []
     trainer = Trainer(
         net, X, y, batch_size=batch_size, optimizer=optimizer, l2=l2, l1=l1, dropout=dropout, max_norm=max_norm,
         validation=validation, sample_weight=sample_weight, shuffle=shuffle, seed=seed,
-        callbacks=[*before, *check_callbacks(callbacks), *after, StopOnInterrupt()],
+        train_metrics=train_metrics, threads=threads, compiled_step=compiled_step, callbacks=[*before, *check_callbacks(callbacks), *after],
+        comm=comm, reduction=reduction,
     )
     return trainer.fit(epochs)

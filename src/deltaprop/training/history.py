@@ -20,7 +20,7 @@ class History:
     ----------
     cost, accuracy : list of float
         On the training set (the cost includes the regularisation terms; the accuracy is
-        ``None`` for a network that is not a classifier).
+        ``None`` for a network that is not a classifier), measured as ``train_metrics`` says.
     val_cost, val_accuracy : list of float
         On the validation set, when there is one (the same regularisation terms, n the
         training-set size, so that the two costs compare).
@@ -38,6 +38,10 @@ class History:
         the end of the run is checked: ``Trainer.fit`` warns when the cost ends far above it.
     best_epoch : int or None
         With early stopping: the epoch (counted from 1) whose weights the network was left with.
+    train_metrics : str
+        "running": ``cost`` and ``accuracy`` are the mean over each epoch's batches, at the
+        weights each step started from (plus the penalty at the epoch's end); "full": measured
+        on the whole training set after each epoch.
     stopped : str or None
         Why training ended before its last epoch: "early stopping", "interrupted" (Ctrl-C),
         "callback" (a callback asked), "diverged" (on the History that
@@ -55,6 +59,7 @@ class History:
     initial_cost: float | None = None
     best_epoch: int | None = None
     stopped: str | None = None
+    train_metrics: str = "full"
 
     @property
     def epochs(self) -> int:
@@ -90,9 +95,10 @@ class History:
             out of range.
         """
         names = [f.name for f in fields(cls)]
-        if not isinstance(data, dict) or set(data) != set(names):
-            got = sorted(data) if isinstance(data, dict) else type(data).__name__
-            raise ValueError(f"its history must have the fields {names}; got {got}")
+        if not isinstance(data, dict) or not set(data) <= set(names):
+            got = sorted(map(str, data)) if isinstance(data, dict) else type(data).__name__
+            raise ValueError(f"its history may have the fields {names}; got {got}")
+        data = {**cls().to_dict(), **data}  # a field a History written by an older deltaprop lacks takes its default
         n_val = len(data["val_cost"]) if isinstance(data["val_cost"], list) else -1
         lists = {
             "cost": (epochs, _number), "accuracy": (epochs, _fraction_or_none), "seconds": (epochs, _non_negative),
@@ -113,6 +119,8 @@ class History:
             raise ValueError(f"its history's best_epoch must be None or an epoch from 1 to {epochs}; got {best!r}")
         if not (data["stopped"] is None or (isinstance(data["stopped"], str) and data["stopped"] in STOPPED)):
             raise ValueError(f"its history's stopped must be None or one of {', '.join(STOPPED)}; got {data['stopped']!r}")
+        if not isinstance(data["train_metrics"], str):
+            raise ValueError(f"its history's train_metrics must be a string; got {data['train_metrics']!r}")
         copied = {name: [list(v) for v in data[name]] if name == "gradient_norms" else (list(data[name]) if isinstance(data[name], list) else data[name]) for name in names}
         return cls(**copied)
 

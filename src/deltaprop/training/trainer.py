@@ -13,9 +13,16 @@ mini-batch::
     gather the batch → forward → BP1–BP4 into Trainer.gradient → gradient hooks → optimizer step
 
 and, when that batch ends an epoch, measures the epoch and calls the epoch callbacks, so the run
-is the same whether it is driven step by step, epoch by epoch or by :meth:`Trainer.fit`. After
-every epoch the cost and accuracy are measured on the whole training set (and the validation
-set) with the weights as they are then, not averaged over the changing weights of the epoch.
+is the same whether it is driven step by step, epoch by epoch or by :meth:`Trainer.fit`. The
+epoch's training cost and accuracy come from its batches' own forward passes (their running mean,
+as Keras and scikit-learn's ``loss_curve_`` report them), so an epoch makes no second pass over the
+training set; ``train_metrics="full"`` measures them on the whole set after the epoch instead,
+with the weights as they are then. The validation set is always measured after the epoch.
+
+The step itself runs in a :class:`~deltaprop.training.workspace.Workspace` (buffers for one
+batch size, the same BP1–BP4) with BLAS threads chosen for the work
+(:mod:`~deltaprop.training.threads`); :func:`~deltaprop.backprop.backprop` is the reference it is
+tested against.
 
 :meth:`Trainer.state_dict` is a snapshot after any step, mid-epoch too; a fresh Trainer over the
 same network shape and data continues from it bit for bit (same machine, same thread count).
@@ -23,20 +30,25 @@ same network shape and data continues from it bit for bit (same machine, same th
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import time
 import warnings
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import numpy as np
 
-from ..backprop import backprop, dropout_masks, forward
+from ..backprop import backprop, dropout_masks, example_shares, forward
 from ..network import Network, class_labels
 from ..optimizers import SGD, Optimizer, get_optimizer, optimizer_from_state
 from ..penalty import Penalty
 from ..validation import all_finite, as_sample_weight, generator, non_negative, positive_int, positive_number
 from .history import History
+from . import compiled
+from .running import RunningMetrics
+from .threads import BlasThreads
+from .workspace import Workspace
 
 __all__ = [
     "Trainer", "Callback", "TrainingDiverged", "evaluate", "measure", "check_callbacks", "spread_rows", "EVAL_CHUNK",
@@ -49,6 +61,10 @@ EVAL_CHUNK = 4096
 START_SAMPLE = 1000
 #: :meth:`Trainer.fit` warns when the training cost ends above this many times its value before training.
 COST_RISE = 2.0
+#: How a Trainer measures an epoch's training cost and accuracy (see the module).
+TRAIN_METRICS = ("running", "full")
+#: Settings added to a run's state after its first version, with the value older states had.
+_ADDED_SETTINGS = {"train_metrics": "full"}
 #: The hooks of :class:`Callback`, in the order of a run.
 HOOKS = ("on_train_begin", "on_epoch_begin", "on_gradient", "on_batch_end", "on_epoch_end", "on_train_end")
 
@@ -197,6 +213,35 @@ class Trainer:
     callbacks : sequence of Callback
         Everything else a run does: a learning-rate schedule, early stopping, checkpoints,
         progress, gradient norms (see :mod:`deltaprop.training.callbacks`), called in this order.
+    train_metrics : {"running", "full"}
+        How ``history.cost`` and ``history.accuracy`` are measured: "running" (the default),
+        the mean over the epoch's batches of their cost and accuracy at the weights each step
+        started from (with dropout, of the thinned network that trained), plus the penalty at
+        the epoch's end; "full", a pass over the whole training set after the epoch.
+    threads : None, int or "auto"
+        BLAS threads for the steps: None (the default) leaves the BLAS as it is (OpenBLAS then
+        decides by the size of each product, the same way every run); an int fixes the count;
+        "auto" times the first steps with one thread and with all of them and keeps the faster,
+        which on a machine shared with other busy processes can make steps several times
+        faster, but makes the bits depend on the choice (a thread count can change the last bits
+        of a product), so two runs with one seed may differ; the choice is saved with the state.
+        The BLAS gets its own setting back whenever the Trainer returns.
+    compiled_step : bool
+        Where numba is installed (the ``fast`` extra), take batches of up to
+        :data:`~deltaprop.training.compiled.MAX_BATCH` rows with the compiled step for the
+        configurations it serves (equal to the NumPy step to round-off; see
+        :mod:`~deltaprop.training.compiled`); False keeps the NumPy step everywhere.
+    comm : mpi4py.MPI.Comm, optional
+        Train data-parallel with the processes of this MPI communicator (see
+        :mod:`deltaprop.distributed`): every process builds the same Trainer, ``batch_size`` is
+        the global batch, each process computes its shard's part of every step and rank 0's
+        state is taken by all when training begins. Give checkpoint and progress callbacks to
+        rank 0 alone (:func:`~deltaprop.training.fit.fit` does). The steps take the NumPy step
+        and leave the BLAS threads as the process was started with (one per process is usual).
+    reduction : {"fast", "exact"}
+        With ``comm``: how the processes' gradients are summed: "fast" (MPI's Allreduce, one
+        process's result to round-off) or "exact" (a fixed order, the same bits for any number
+        of processes).
 
     Attributes
     ----------
@@ -217,6 +262,10 @@ class Trainer:
     batch_cost : float or None
         The cost of the latest step's batch at the weights before the step, when it was
         computed (:meth:`step` always computes it).
+    blas_threads : dict of int to int
+        Batch size → the BLAS thread count its steps use, once chosen (saved with the state).
+    parallel : DataParallel or None
+        The MPI side of a data-parallel run (with ``comm``).
     """
 
     def __init__(
@@ -236,6 +285,11 @@ class Trainer:
         shuffle: bool = True,
         seed: int | np.random.Generator | None = 0,
         callbacks: Sequence[Callback] = (),
+        train_metrics: str = "running",
+        threads: str | int | None = None,
+        compiled_step: bool = True,
+        comm: object = None,
+        reduction: str = "fast",
     ) -> None:
         if not isinstance(net, Network):
             raise TypeError(f"net must be a deltaprop Network; got {type(net).__name__}")
@@ -250,24 +304,47 @@ class Trainer:
         elif optimizer is not None and not isinstance(optimizer, Optimizer):
             raise TypeError(f"optimizer must be a deltaprop Optimizer such as SGD(lr=0.5) or a name such as 'adam'; got {optimizer!r}")
         callbacks = check_callbacks(callbacks)
+        if train_metrics not in TRAIN_METRICS:
+            raise ValueError(f"train_metrics must be 'running' or 'full'; got {train_metrics!r}")
+        if not (threads is None or threads == "auto" or (isinstance(threads, int) and not isinstance(threads, bool) and threads >= 1)):
+            raise ValueError(f"threads must be 'auto', a whole number ≥ 1 or None; got {threads!r}")
+        self.train_metrics = train_metrics
+        self._threads = BlasThreads(threads, self.batch_size, (tuple(net.sizes), net.dtype.name))
         l2, l1 = non_negative("l2", l2), non_negative("l1", l1)
         self.net, self.optimizer, self.shuffle = net, SGD(lr=0.5) if optimizer is None else optimizer, bool(shuffle)
         self.base_lr = self.optimizer.lr
-        X = net.inputs(X)
+        self.parallel = None
+        if comm is not None:
+            from ..distributed import DataParallel
+
+            self.parallel = DataParallel(comm, reduction)
+        elif reduction != "fast":
+            raise ValueError(f"reduction={reduction!r} needs comm=, the MPI communicator of the processes whose gradients it sums")
+        X = net.inputs(X) if self.parallel is None else self.parallel.inputs(net, X)  # under MPI a mapped X stays mapped
         Y = net.targets(y, len(X))
         w = as_sample_weight(sample_weight, len(X), net.dtype)
         self.rng = generator("seed", seed)
         self.X, self.Y, self.sample_weight, self.X_val, self.Y_val = _split_validation(net, X, Y, w, validation, self.rng)
         self.penalty = Penalty(l2, l1, len(self.X))
+        self._labels = class_labels(self.Y) if net.is_classifier else None
+        self._fast = Workspace.supports(net)  # else an activation or cost of the user's own: the reference path
+        self._compiled = bool(compiled_step) and comm is None and compiled.supports(net, self.dropout) and compiled.available()
+        self._steps: dict[int, Workspace | compiled.CompiledStep] = {}
+        self._metrics = self._new_metrics()
         self.params = net.parameters()
-        self.gradient = np.zeros(sum(p.size for p in self.params), dtype=net.dtype)
+        size = sum(p.size for p in self.params)
+        self.gradient = np.zeros(size, dtype=net.dtype) if self.parallel is None else self.parallel.gradient_buffer(size, net.dtype)
         offsets = np.cumsum([0] + [p.size for p in self.params])
         self.gradients = [self.gradient[a:b].reshape(p.shape) for a, b, p in zip(offsets, offsets[1:], self.params)]
         self.callbacks: list[Callback] = list(callbacks)
         for callback in self.callbacks:
             callback.trainer = self
         self._hooks = {name: [c for c in self.callbacks if getattr(type(c), name) is not getattr(Callback, name)] for name in HOOKS}
-        self.history = History()
+        if self.parallel is not None:
+            self.parallel.attach(self)
+            self._hooks["on_train_begin"].append(self.parallel)  # last: after a checkpoint is loaded on rank 0
+            self._hooks["on_gradient"].insert(0, self.parallel)  # first: every other hook sees the sum
+        self.history = History(train_metrics=train_metrics)
         self.epoch = self.steps_done = self.position = 0
         self.target_epochs: int | None = None
         self._order: np.ndarray | None = None
@@ -279,6 +356,19 @@ class Trainer:
         self.config = self._config(seed)
 
     # ------------------------------------------------------------------ the run
+    @property
+    def blas_threads(self) -> dict[int, int]:
+        """Batch size → the BLAS thread count its steps use, once chosen."""
+        return dict(self._threads.chosen)
+
+    @property
+    def step_kinds(self) -> dict[int, str]:
+        """Batch size → the step its batches take: "compiled", "numpy" or, for a network with
+        an activation or cost of the user's own, "reference" (:func:`~deltaprop.backprop.backprop`)."""
+        if not self._fast:
+            return {n: "reference" for n in {self.batch_size, self.n_train % self.batch_size} - {0}}
+        return {n: "compiled" if isinstance(s, compiled.CompiledStep) else "numpy" for n, s in self._steps.items()}
+
     @property
     def n_train(self) -> int:
         """The number of training rows (after a validation fraction is held out)."""
@@ -300,14 +390,14 @@ class Trainer:
         TrainingDiverged
             When the epoch this step ends has a non-finite cost or weight (see :meth:`fit`).
         """
-        with np.errstate(over="ignore", invalid="ignore"):  # divergence is caught by the epoch's measurement
+        with self._stepping():
             self._begin()
             self._settle()
             return self._step(with_cost=True)
 
     def run_epoch(self) -> History:
         """Take the rest of this epoch's steps (all of them between epochs); return the History."""
-        with np.errstate(over="ignore", invalid="ignore"):
+        with self._stepping():
             self._begin()
             if not self._settle():
                 epoch = self.epoch
@@ -341,7 +431,7 @@ class Trainer:
             self._begin()
             if self.history.stopped != "early stopping":
                 self.history.stopped = None
-            with np.errstate(over="ignore", invalid="ignore"):
+            with self._stepping():
                 self._settle()
                 while self.epoch < epochs and self.history.stopped is None:
                     self._step()
@@ -368,6 +458,16 @@ class Trainer:
                 stacklevel=3,
             )
 
+    @contextlib.contextmanager
+    def _stepping(self) -> Iterator[None]:
+        """Around steps: overflow is left to the epoch's divergence check, and the BLAS gets
+        its own thread count back however the steps end."""
+        try:
+            with np.errstate(over="ignore", invalid="ignore"):
+                yield
+        finally:
+            self._threads.restore()
+
     def _call(self, hook: str, *args: object) -> None:
         for callback in self._hooks[hook]:
             getattr(callback, hook)(*args)
@@ -378,6 +478,14 @@ class Trainer:
             self._begun = True
             if self.steps_done == 0 and self.history.initial_cost is None:
                 self.history.initial_cost = self._initial_cost()
+
+    def _cost_at_the_end(self) -> float:
+        """The cost, at the weights the epoch leaves, of the rows the cost before training was
+        measured on: running metrics are taken before each step, so this catches weights that
+        are finite but already overflow the forward pass."""
+        rows = spread_rows(self.n_train, START_SAMPLE)
+        w = None if self.sample_weight is None else self.sample_weight[rows]
+        return measure(self.net, self.X[rows], self.Y[rows], self.penalty, w)[0]
 
     def _initial_cost(self) -> float | None:
         """The cost before training on up to ``START_SAMPLE`` training rows spread over the
@@ -412,16 +520,54 @@ class Trainer:
         """The hot path: one batch's gradient and the update it makes; the batch's cost if asked."""
         net, first = self.net, self.position
         batch = self._order[first : first + self.batch_size]
-        # take() gathers rows faster than X[batch] (measured: 33 vs 38 µs for 128 rows)
-        X, Y = self.X.take(batch, axis=0), self.Y.take(batch, axis=0)
+        n = len(batch)
         w = None if self.sample_weight is None else self.sample_weight[batch]
-        masks = dropout_masks(net, len(batch), self.dropout, self.rng) if self.dropout else None
-        grads = backprop(net, X, Y, self.penalty, masks, w, out=self.gradients)
+        masks = dropout_masks(net, n, self.dropout, self.rng) if self.dropout else None
+        if self.parallel is not None:
+            return self._parallel_update(batch, masks, with_cost)
+        threads = self._threads.for_batch(n)
+        self._threads.apply(threads)
+        start = time.perf_counter()
+        if self._fast:
+            step = self._steps.get(n) or self._new_step(n)
+            share = None if w is None else example_shares(w)
+            output = step.gradient(self.X, self.Y, batch, net, self.gradients, self.penalty, masks, share, (threads or 1) > 1)
+            Y = step.targets
+        else:
+            Y = self.Y.take(batch, axis=0)
+            output = backprop(net, self.X.take(batch, axis=0), Y, self.penalty, masks, w, out=self.gradients).output
+        if self.train_metrics == "running":
+            if not self._metrics.fits(n):
+                self._measure_window()
+            self._metrics.keep(output)
         cost = None
         if with_cost or self.keep_batch_cost:
-            cost = self.batch_cost = float(net.cost_function.value(grads.output, Y, w) + self.penalty.cost(net.weights))
+            cost = self.batch_cost = float(net.cost_function.value(output, Y, w) + self.penalty.cost(net.weights))
         for callback in self._hooks["on_gradient"]:
             callback.on_gradient(self.gradient)
+        self.optimizer.step(self.params, self.gradients)
+        if self.max_norm is not None:
+            _clip_rows(net.weights, self.max_norm)
+        self._threads.record(n, threads, time.perf_counter() - start)
+        self.position += n
+        self.steps_done += 1
+        return cost
+
+    def _parallel_update(self, batch: np.ndarray, masks: list[np.ndarray | None] | None, with_cost: bool) -> float | None:
+        """:meth:`_update` under MPI: this rank's part of the gradient, the gradient hooks (the
+        first sums the parts, and the batch's [cost, weight, correct, rows] with them), the step."""
+        net = self.net
+        self.parallel.gradient(batch, masks)
+        for callback in self._hooks["on_gradient"]:
+            callback.on_gradient(self.gradient)
+        cost_sum, weight, correct, rows = (float(v) for v in self.parallel.sums)
+        if self.train_metrics == "running":
+            metrics = self._metrics
+            metrics.cost, metrics.weight = metrics.cost + cost_sum, metrics.weight + weight
+            metrics.correct, metrics.rows = metrics.correct + int(correct), metrics.rows + int(rows)
+        cost = None
+        if with_cost or self.keep_batch_cost:
+            cost = self.batch_cost = float(np.float64(cost_sum) / weight + self.penalty.cost(net.weights))
         self.optimizer.step(self.params, self.gradients)
         if self.max_norm is not None:
             _clip_rows(net.weights, self.max_norm)
@@ -429,22 +575,81 @@ class Trainer:
         self.steps_done += 1
         return cost
 
+    def batch_gradient(
+        self, rows: np.ndarray, masks: list[np.ndarray | None] | None = None, out: Sequence[np.ndarray] | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Backpropagate over training rows ``rows``: the gradient of their (weighted) mean cost
+        plus the penalty's, into ``out`` (default: :attr:`gradients`), with the NumPy step.
+
+        ``masks`` are dropout masks for those rows (see :func:`~deltaprop.backprop.dropout_masks`).
+        Returns their outputs a^L and float targets (views valid until the next call).
+        """
+        net, out = self.net, self.gradients if out is None else out
+        w = None if self.sample_weight is None else self.sample_weight[rows]
+        if self._fast:
+            X, Y, at = (self.X, self.Y, rows) if isinstance(self.X, np.ndarray) else (self.X.take(rows), self.Y[rows], np.arange(len(rows)))
+            step = self._steps.get(len(rows)) or self._new_step(len(rows))
+            share = None if w is None else example_shares(w)
+            return step.gradient(X, Y, at, net, out, self.penalty, masks, share), step.targets
+        Y = self.Y.take(rows, axis=0)
+        return backprop(net, self.X.take(rows, axis=0), Y, self.penalty, masks, w, out=out).output, Y
+
+    def _new_step(self, n: int) -> Workspace | compiled.CompiledStep:
+        """The step of batch size ``n``: compiled where it serves and earns its keep, else the NumPy workspace."""
+        worth = self._compiled and self.batch_size <= compiled.MAX_BATCH and self.n_train // self.batch_size >= compiled.MIN_STEPS_PER_EPOCH
+        step: Workspace | compiled.CompiledStep | None = None
+        if worth:
+            try:
+                step = compiled.CompiledStep(self.net, n, self.gradients)
+            except ImportError as e:  # installed but broken: the NumPy step, said once
+                self._compiled = False
+                warnings.warn(f"the compiled step is unavailable ({e}); training with the NumPy step", RuntimeWarning, stacklevel=4)
+            else:
+                self._threads.refresh()  # numba's products call SciPy's BLAS, loaded just now
+        step = self._steps[n] = step or Workspace(self.net, n)
+        return step
+
+    def _new_metrics(self) -> RunningMetrics:
+        capacity = max(EVAL_CHUNK, self.batch_size) if self.train_metrics == "running" else 0
+        return RunningMetrics(self.net.sizes[-1], self.net.dtype, capacity)
+
+    def _measure_window(self) -> None:
+        """Measure the outputs the running metrics keep, against the rows just before ``position``."""
+        rows = self._order[self.position - self._metrics.count : self.position]
+        w = None if self.sample_weight is None else self.sample_weight[rows]
+        labels = None if self._labels is None else self._labels[rows]
+        self._metrics.measure(self.net.cost_function, self.Y.take(rows, axis=0), w, labels)
+
     def _begin_epoch(self) -> None:
         self._call("on_epoch_begin", self.epoch)
         self._order = self.rng.permutation(self.n_train) if self.shuffle else np.arange(self.n_train)
+        self._metrics = self._new_metrics()
         self._epoch_start = self._snapshot()
 
     def _end_epoch(self) -> None:
         history, net = self.history, self.net
-        cost, accuracy = measure(net, self.X, self.Y, self.penalty, self.sample_weight)
+        self._threads.restore()  # the measurements run with the BLAS's own threads
+        sets = [(self.X, self.Y, self.sample_weight)] if self.train_metrics == "full" else []
+        sets += [(self.X_val, self.Y_val, None)] if self.X_val is not None else []
+        if self.parallel is None:
+            measured = [measure(net, X, Y, self.penalty, w) for X, Y, w in sets]
+        else:  # each rank measures its chunks; one reduction of their sums
+            measured = self.parallel.measure(net, sets, self.penalty, EVAL_CHUNK) if sets else []
+        if self.train_metrics == "full":
+            cost, accuracy = measured[0]
+        else:
+            self._measure_window()
+            cost, accuracy = self._metrics.result(float(self.penalty.cost(net.weights)), self._labels is not None)
         if not np.isfinite(cost) or not all(all_finite(p) for p in self.params):
             self._diverged(cost)
+        if self.train_metrics == "running" and not np.isfinite(end := self._cost_at_the_end()):
+            self._diverged(end)  # the batches were finite, the weights they left are not usable
         history.cost.append(cost)
         history.accuracy.append(accuracy)
         history.seconds.append(self._epoch_seconds)
         history.lr.append(float(self.optimizer.lr))
         if self.X_val is not None:
-            val_cost, val_accuracy = measure(net, self.X_val, self.Y_val, self.penalty)
+            val_cost, val_accuracy = measured[-1]
             history.val_cost.append(val_cost)
             history.val_accuracy.append(val_accuracy)
         epoch, self.epoch, self.position, self._order, self._epoch_seconds = self.epoch, self.epoch + 1, 0, None, 0.0
@@ -480,6 +685,7 @@ class Trainer:
         return {
             "params": [p.copy() for p in self.params], "optimizer": self.optimizer.state_dict(),
             "generator": self.rng.bit_generator.state, "position": self.position, "steps_done": self.steps_done,
+            "metrics": self._metrics.state(),
         }
 
     def _restore(self, snapshot: dict[str, Any]) -> None:
@@ -488,6 +694,8 @@ class Trainer:
         self.optimizer.load_state_dict(snapshot["optimizer"])
         self.rng.bit_generator.state = snapshot["generator"]
         self.position, self.steps_done = snapshot["position"], snapshot["steps_done"]
+        self._metrics = self._new_metrics()
+        self._metrics.load(*snapshot["metrics"])
 
     # ------------------------------------------------------------------ state
     def _config(self, seed: object) -> dict[str, Any]:
@@ -496,14 +704,14 @@ class Trainer:
         config: dict[str, Any] = {
             "sizes": list(net.sizes), "activations": [a.name for a in net.activations], "cost": net.cost_function.name,
             "dtype": net.dtype.name, "batch_size": self.batch_size, "l2": self.penalty.l2, "l1": self.penalty.l1,
-            "dropout": self.dropout, "max_norm": self.max_norm, "n_train": self.n_train,
+            "dropout": self.dropout, "max_norm": self.max_norm, "n_train": self.n_train, "train_metrics": self.train_metrics,
             "n_validation": 0 if self.X_val is None else len(self.X_val), "optimizer": type(optimizer).__name__,
             "base_lr": self.base_lr, "shuffle": self.shuffle,
             "optimizer_settings": {k: v for k, v in optimizer.state_dict().items() if k not in ("lr", "t", "arrays")},
         }
         if isinstance(seed, (int, np.integer)):
             config["seed"] = int(seed)
-        for callback in self.callbacks:
+        for callback in self.callbacks + ([self.parallel] if self.parallel else []):
             config.update(callback.settings())
         return config
 
@@ -512,9 +720,13 @@ class Trainer:
 
         Keys: ``config`` (what a continued run must repeat), ``params``, ``optimizer``,
         ``generator``, ``epoch``, ``steps_done``, ``position``, ``order`` (this epoch's
-        permutation, or None between epochs), ``epoch_seconds``, ``history`` and
-        ``callbacks`` (each stateful callback's :meth:`Callback.state_dict` by its ``state_key``).
+        permutation, or None between epochs), ``epoch_seconds``, ``epoch_sums`` (the running
+        training metrics' [cost, weight, correct, rows] so far this epoch) and ``epoch_outputs``
+        (the outputs they keep, not yet added up), ``blas_threads``
+        ([batch size, threads] pairs chosen so far), ``history`` and ``callbacks`` (each
+        stateful callback's :meth:`Callback.state_dict` by its ``state_key``).
         """
+        sums, outputs = self._metrics.state()
         return {
             "config": copy.deepcopy(self.config),
             "params": [p.copy() for p in self.params],
@@ -525,6 +737,9 @@ class Trainer:
             "position": self.position,
             "order": None if self._order is None else self._order.copy(),
             "epoch_seconds": self._epoch_seconds,
+            "epoch_sums": sums,
+            "epoch_outputs": outputs,
+            "blas_threads": [[n, k] for n, k in sorted(self._threads.chosen.items())],
             "history": self.history.to_dict(),
             "callbacks": {c.state_key: c.state_dict() for c in self.callbacks if c.state_key is not None},
         }
@@ -548,7 +763,7 @@ class Trainer:
         except (ValueError, KeyError, TypeError, AttributeError, IndexError, OverflowError) as e:
             detail = str(e) if type(e) is ValueError else f"its state is incomplete or malformed ({e!r})"
             raise ValueError(f"{source}: {detail}") from None
-        params, counters, order, history, epoch_seconds = checked
+        params, counters, order, history, epoch_seconds, metrics, blas_threads = checked
         stateful = [c for c in self.callbacks if c.state_key is not None]
         previous = [c.state_dict() for c in stateful]
         try:
@@ -565,7 +780,9 @@ class Trainer:
         self.rng.bit_generator.state = state["generator"]
         self.epoch, self.steps_done, self.position = counters
         self._order = None if order is None else order.astype(np.intp)
-        self._epoch_seconds, self.history = epoch_seconds, history
+        self._epoch_seconds, self.history, self._metrics = epoch_seconds, history, metrics
+        if self._threads.setting == "auto":
+            self._threads.chosen.update(blas_threads)
         self._epoch_start = self._snapshot()
 
     def _checked(self, state: dict[str, Any], source: str) -> tuple:
@@ -576,8 +793,9 @@ class Trainer:
         for key in dict.fromkeys([*self.config, *saved]):
             if key == "seed" and key not in self.config:
                 continue  # a Generator given as the seed cannot be compared
-            if saved.get(key) != self.config.get(key):
-                raise _Refused(f"{source} was made with {key} = {saved.get(key)!r}; this run has {self.config.get(key)!r}")
+            made = saved.get(key, _ADDED_SETTINGS.get(key))
+            if made != self.config.get(key):
+                raise _Refused(f"{source} was made with {key} = {made!r}; this run has {self.config.get(key)!r}")
         params = state["params"]
         if len(params) != len(self.params) or not all(_fits(a, p) for a, p in zip(params, self.params)):
             raise ValueError("its parameters do not fit this network")
@@ -600,11 +818,23 @@ class Trainer:
         ):
             raise ValueError(f"its place in the epoch is malformed (an order of {self.n_train} rows and a position in it)")
         history = History.from_dict(state["history"], epochs=counters[0])
+        if history.train_metrics not in TRAIN_METRICS:
+            raise ValueError(f"its history's train_metrics must be 'running' or 'full'; got {history.train_metrics!r}")
         epoch_seconds = non_negative("its epoch_seconds", state["epoch_seconds"])
+        metrics = self._new_metrics()
+        outputs = state.get("epoch_outputs")
+        metrics.load(state.get("epoch_sums", [0.0, 0.0, 0, 0]), metrics.window[:0] if outputs is None else outputs)
+        if metrics.count > counters[2]:
+            raise ValueError(f"its epoch_outputs hold {metrics.count} rows, more than the {counters[2]} trained on this epoch")
+        pairs = state.get("blas_threads", [])
+        if not (isinstance(pairs, list) and all(
+            isinstance(p, list) and len(p) == 2 and all(type(v) is int and v >= 1 for v in p) for p in pairs
+        )):
+            raise ValueError(f"its blas_threads must be [batch size, threads] pairs of whole numbers ≥ 1; got {pairs!r}")
         keys = {c.state_key for c in self.callbacks if c.state_key is not None}
         if set(state["callbacks"]) != keys:
             raise _Refused(f"{source} holds the state of callbacks {sorted(state['callbacks'])}; this run has {sorted(keys)}")
-        return params, counters, order, history, epoch_seconds
+        return params, counters, order, history, epoch_seconds, metrics, dict(map(tuple, pairs))
 
 
 class _Refused(ValueError):
