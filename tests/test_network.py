@@ -539,3 +539,10 @@ def test_summary_lists_at_most_twenty_class_names():
     net = Network([2, 30], output="softmax", cost="log_likelihood")
     net.classes = [f"c{k}" for k in range(30)]
     assert net.summary().splitlines()[-1] == "classes: " + ", ".join(f"c{k}" for k in range(20)) + ", … (30 in all)"
+
+
+def test_a_width_of_2_to_the_40_is_one_line_on_the_command_line():
+    from tests import hostile
+
+    hostile.assert_refused(hostile.run_cli("gradcheck", "--sizes", f"64,{2**40},10"),
+                           "sizes[1] must be a positive integer ≤ 16,777,216 (MAX_WIDTH); got 1099511627776")

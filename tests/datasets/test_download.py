@@ -416,3 +416,13 @@ def test_a_killed_downloads_temporary_file_is_removed_by_the_next_fetch(serve, m
     monkeypatch.setenv("DELTAPROP_MNIST_MIRROR", serve("good").url)
     fetch("mnist", progress=False)
     assert listing(folder) == sorted([live.name, *STANDARD_FILES])
+
+
+def test_the_cli_reports_a_redirect_loop_in_one_line(serve, fake_data):
+    from tests import hostile
+
+    server = serve("redirect SELF" + STANDARD_FILES[0])
+    env = {**os.environ, "DELTAPROP_DATA": str(fake_data), "DELTAPROP_MNIST_MIRROR": server.url}
+    outcome = hostile.run_cli("train", "--dataset", "mnist", "--epochs", "1", "--quiet", env=env)
+    hostile.assert_refused(outcome, f"could not download {STANDARD_FILES[0]} for data set 'mnist'", "refused: only https URLs on 127.0.0.1")
+    assert listing(fake_data / "mnist") == []

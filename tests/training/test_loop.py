@@ -726,8 +726,10 @@ def test_sample_weights_beyond_float32_are_refused_by_name_not_blamed_on_the_lea
         dp.fit(digits_net(), X, y, epochs=1, sample_weight=np.full(50, 1e39), progress=False)
 
 
-def test_cli_seed_minus_one_is_one_line(tmp_path):
+def test_cli_seeds_minus_one_and_abc_are_one_line():
     from tests import hostile
 
     hostile.assert_refused(hostile.run_cli("train", "--dataset", "digits", "--epochs", "1", "--seed", "-1", "--quiet"),
                            "seed must be an integer ≥ 0, a numpy Generator or None; got -1")
+    outcome = hostile.run_cli("train", "--dataset", "digits", "--seed", "abc")  # argparse's own one line
+    assert outcome.code == 2 and outcome.err == "deltaprop train: error: argument --seed: invalid int value: 'abc'\n"
