@@ -17,7 +17,6 @@ folder is refused instead of taking turns overwriting the first one's files.
 
 from __future__ import annotations
 
-import fcntl
 import json
 import os
 import re
@@ -79,6 +78,8 @@ class FolderLock:
             If another process (or another lock in this one) holds the folder; the message names
             the folder and the holder's pid.
         """
+        import fcntl  # here: POSIX only, and nothing else in deltaprop needs it
+
         if self._fd is not None:
             return
         self.folder.mkdir(parents=True, exist_ok=True)
