@@ -79,7 +79,8 @@ def test_play_lowers_the_cost_and_a_clicked_neuron_shows_the_librarys_delta(page
     assert "numerical" in page.text_content("#panel")
 
     page.click('canvas.neuron[data-layer="4"][data-neuron="1"]')  # the output: BP1
-    page.wait_for_function("() => document.getElementById('panel').textContent.includes('BP1')")
+    page.wait_for_function("() => document.getElementById('panel-title').textContent.includes('output')")
+    assert "BP1" in page.text_content("#panel-body")
     assert float(page.get_attribute("#panel-delta", "data-value")) == pytest.approx(grads.deltas[2][0, 0], rel=1e-12, abs=1e-15)
 
     # the link from neuron 1 of layer 2 to neuron 1 of layer 3, clicked half-way: BP4 for w³₁₁
