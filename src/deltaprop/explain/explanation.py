@@ -13,15 +13,17 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from .derivation import Derivation
 from .numbers import Numbers
-from .proofs import derivation_blocks
 from .prose import language
 from .render_html import render_html
 from .render_markdown import render_markdown
 from .render_text import render_text, rich_blocks
 from .sections import document
+
+if TYPE_CHECKING:
+    from .derivation import Derivation
 
 __all__ = ["Explanation", "explain"]
 
@@ -64,6 +66,8 @@ class Explanation(Numbers):
         with a derivation, its sections follow the explanation's."""
         blocks = document(self)
         if self.derivation is not None:
+            from .proofs import derivation_blocks  # the derivation view's modules load only when asked for
+
             blocks += derivation_blocks(self, self.derivation, 7 if self.lr is None else 8)
         return blocks
 
@@ -141,5 +145,7 @@ def explain(
     explanation = Explanation.of(net, x, y, lr, neuron, (2, 1, 1) if derive and weight is None else weight)
     explanation.lang = lang
     if derive:
+        from .derivation import Derivation
+
         explanation.derivation = Derivation.of(explanation, explanation.weight)
     return explanation
