@@ -62,7 +62,7 @@ RECIPES: dict[str, Recipe] = {
     "digits": GENERIC,
     "fashion-mnist": Recipe(
         hidden=(512, 256), activation="relu", init="he", optimizer="adam", lr=1e-3, schedule="cosine",
-        batch_size=128, epochs=30, dropout=0.2,
+        batch_size=128, epochs=40, dropout=0.2,
     ),
     "mnist": Recipe(
         hidden=(512, 256), activation="relu", init="he", optimizer="adam", lr=1e-3, schedule="cosine",
