@@ -415,8 +415,9 @@ class Trainer:
         Warns
         -----
         RuntimeWarning
-            When training ends with a training cost (of the weights the network is left with)
-            more than ``COST_RISE`` (2) times ``history.initial_cost``, the cost before the run's
+            When training ends with a training cost (the last epoch's, or the best epoch's that
+            early stopping kept; with running metrics, the mean over that epoch's batches) more
+            than ``COST_RISE`` (2) times ``history.initial_cost``, the cost before the run's
             first step: a learning rate too high, that never made a NaN, does that.
 
         Raises
