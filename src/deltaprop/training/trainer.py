@@ -480,21 +480,19 @@ class Trainer:
             if self.steps_done == 0 and self.history.initial_cost is None:
                 self.history.initial_cost = self._initial_cost()
 
-    def _cost_at_the_end(self) -> float:
-        """The cost, at the weights the epoch leaves, of the rows the cost before training was
-        measured on: running metrics are taken before each step, so this catches weights that
-        are finite but already overflow the forward pass."""
-        rows = spread_rows(self.n_train, START_SAMPLE)
-        w = None if self.sample_weight is None else self.sample_weight[rows]
-        return measure(self.net, self.X[rows], self.Y[rows], self.penalty, w)[0]
-
-    def _initial_cost(self) -> float | None:
-        """The cost before training on up to ``START_SAMPLE`` training rows spread over the
-        set (None if it is not finite)."""
+    def _sample_cost(self) -> float:
+        """The cost at the weights as they are of up to ``START_SAMPLE`` training rows spread
+        over the set: the cost before training, and at each epoch's end under running metrics
+        (they are taken before each step, so this catches weights that are finite but already
+        overflow the forward pass)."""
         rows = spread_rows(self.n_train, START_SAMPLE)
         w = None if self.sample_weight is None else self.sample_weight[rows]
         with np.errstate(over="ignore", invalid="ignore"):
-            cost = measure(self.net, self.X[rows], self.Y[rows], self.penalty, w)[0]
+            return measure(self.net, self.X[rows], self.Y[rows], self.penalty, w)[0]
+
+    def _initial_cost(self) -> float | None:
+        """The cost before training (None if it is not finite)."""
+        cost = self._sample_cost()
         return cost if np.isfinite(cost) else None
 
     def _settle(self) -> bool:
@@ -643,7 +641,7 @@ class Trainer:
             cost, accuracy = self._metrics.result(float(self.penalty.cost(net.weights)), self._labels is not None)
         if not np.isfinite(cost) or not all(all_finite(p) for p in self.params):
             self._diverged(cost)
-        if self.train_metrics == "running" and not np.isfinite(end := self._cost_at_the_end()):
+        if self.train_metrics == "running" and not np.isfinite(end := self._sample_cost()):
             self._diverged(end)  # the batches were finite, the weights they left are not usable
         history.cost.append(cost)
         history.accuracy.append(accuracy)

@@ -28,7 +28,7 @@ __all__ = ["Workspace", "SPLIT_GATHER_ROWS", "BUILT_IN"]
 
 #: Batches of at least this many rows are gathered in two halves at once, on two threads:
 #: random rows of a large training set come from main memory, and one core's copy runs at
-#: half the speed two reach (measured at batch 1024: 46 against 30 ms an epoch).
+#: half the speed two reach (measured at batch 1024 on a busy machine: 46 against 30 ms an epoch).
 SPLIT_GATHER_ROWS = 512
 _helper: Executor | None = None
 
